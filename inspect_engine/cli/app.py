@@ -1,0 +1,55 @@
+"""The root command and its sub-apps."""
+
+from __future__ import annotations
+
+import typer
+
+from inspect_engine import __version__
+from inspect_engine.cli import campaign, case, database, demo, units, workflow
+from inspect_engine.cli.common import ErrorHandlingGroup
+from inspect_engine.settings import Settings, default_db_url
+
+app = typer.Typer(
+    cls=ErrorHandlingGroup,
+    help="Run inspection campaigns from plan to closed case.\n\n"
+    "Example: inspect-engine --db sqlite:///inspect.db units list",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"inspect-engine {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str = typer.Option(
+        None,
+        "--db",
+        envvar="INSPECT_DB_URL",
+        help="Database URL (default: sqlite:///inspect.db in the working directory).",
+        show_envvar=True,
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Run inspection campaigns from plan to closed case."""
+    ctx.obj = Settings(db_url=db or default_db_url())
+
+
+app.command("init")(database.init)
+app.command("demo")(demo.demo)
+app.add_typer(units.app, name="units")
+app.add_typer(campaign.app, name="campaign")
+app.add_typer(case.app, name="case")
+app.add_typer(workflow.app, name="workflow")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,91 @@
+"""`inspect-engine campaign ...`: declare and inspect campaigns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from inspect_engine.cli.common import (
+    JSON_HELP,
+    print_json,
+    print_table,
+    say,
+    settings,
+    unit_of_work,
+)
+from inspect_engine.services import campaigns as service
+
+app = typer.Typer(help="Inspection campaigns (one round of inspections).", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context, file: Path = typer.Argument(..., help="Campaign TOML file.")
+) -> None:
+    """Check a campaign file, store it and open one case per target unit.
+
+    Example: inspect-engine campaign create examples/hanoi-2026.toml
+    """
+    with unit_of_work(ctx) as uow:
+        summary = service.create_campaign(uow, file, workflows_dirs=settings(ctx).workflows_dirs)
+    say(f"campaign {summary.key}: {summary.cases} cases opened")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)
+) -> None:
+    """List campaigns with their number of cases by state.
+
+    Example: inspect-engine campaign list --json
+    """
+    with unit_of_work(ctx) as uow:
+        rows = service.list_campaigns(uow)
+    if as_json:
+        print_json(
+            [
+                {"key": c.key, "title": c.title, "year": c.year, "cases": c.cases, "states": c.states}
+                for c in rows
+            ]
+        )
+        return
+    table = [
+        (c.key, c.year, c.title, c.cases, ", ".join(f"{s} {n}" for s, n in sorted(c.states.items())))
+        for c in rows
+    ]
+    print_table("campaigns", ["key", "year", "title", "cases", "states"], table)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Campaign key."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Show a campaign: window, teams, lead times, targets.
+
+    Example: inspect-engine campaign show hanoi-2026
+    """
+    with unit_of_work(ctx) as uow:
+        row, spec = service.get_campaign(uow, key)
+        targets = [c.unit_code for c in service.campaign_cases(uow, key)]
+    data = service.campaign_json(row, spec, targets)
+    if as_json:
+        print_json(data)
+        return
+    say(f"{spec.key}: {spec.title}")
+    say(f"  plan {spec.plan.number} of {spec.plan.date:%d/%m/%Y}, issued by {spec.issuer.body}")
+    say(f"  window {spec.window_start} .. {spec.window_end}; workflow {row.workflow_name} "
+        f"v{row.workflow_version}")
+    say(f"  lead times: notice {spec.lead_times.notice_working_days} working days, evidence "
+        f"{spec.lead_times.evidence_working_days} working days before the visit")
+    say(f"  {len(targets)} target units; focus sectors: {', '.join(spec.focus_sectors) or '-'}")
+    print_table(
+        "teams",
+        ["team", "lead", "visits/day", "members", "unavailable days"],
+        [
+            (t.name, t.lead, t.visits_per_day, len(t.members), len(t.unavailable))
+            for t in spec.teams
+        ],
+    )

@@ -1,0 +1,197 @@
+"""`inspect-engine case ...`: the inspections of a campaign and the triggers that move them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress
+
+from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say, unit_of_work
+from inspect_engine.domain.events import as_utc
+from inspect_engine.errors import InputError
+from inspect_engine.services import campaigns
+from inspect_engine.services import cases as service
+from inspect_engine.settings import DISPLAY_TZ
+
+app = typer.Typer(help="Cases: one inspection of one unit in a campaign.", no_args_is_help=True)
+
+ACTOR = typer.Option(..., "--actor", help="Who acts (name or account).")
+ROLE = typer.Option(
+    ..., "--role", help="Role acted in: team_lead, inspector, unit, auditor, system."
+)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Campaign key."),
+    state: str = typer.Option(None, help="Only cases in this state."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List the cases of a campaign.
+
+    Example: inspect-engine case list hanoi-2026 --state planned
+    """
+    with unit_of_work(ctx) as uow:
+        cases = campaigns.campaign_cases(uow, key, state)
+    if as_json:
+        print_json([{"id": c.id, "unit_code": c.unit_code, "state": c.state} for c in cases])
+        return
+    rows = [(c.id, c.unit_code, c.state, c.version) for c in cases]
+    print_table(f"{len(cases)} cases of {key}", ["id", "unit", "state", "version"], rows)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Show a case: state, version and its whole history, with the hash chain checked.
+
+    Example: inspect-engine case show 12 --json
+    """
+    with unit_of_work(ctx) as uow:
+        view = service.show_case(uow, case_id)
+    if as_json:
+        print_json(view.to_json())
+        return
+    say(
+        f"case {view.id}: {view.unit_code} in {view.campaign_key}, state {view.state}, "
+        f"version {view.version}, workflow {view.workflow} v{view.workflow_version}"
+    )
+    rows = [
+        (
+            e.seq,
+            as_utc(e.at).astimezone(DISPLAY_TZ).strftime("%d/%m/%Y %H:%M"),
+            e.trigger,
+            f"{e.from_state or '-'} -> {e.to_state}",
+            f"{e.actor} ({e.role})",
+            json.dumps(dict(e.payload), ensure_ascii=False) if e.payload else "",
+            e.hash[:12],
+        )
+        for e in view.events
+    ]
+    print_table("history", ["seq", "at", "trigger", "move", "by", "data", "hash"], rows)
+    say("chain: valid" if not view.problems else "chain: BROKEN\n  " + "\n  ".join(view.problems))
+    if view.problems:
+        raise typer.Exit(1)
+
+
+def _payload(data_file: Path | None) -> dict[str, Any]:
+    if data_file is None:
+        return {}
+    try:
+        data = json.loads(data_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", source=str(data_file)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(f"not UTF-8 JSON: {exc}", source=str(data_file), line=line) from None
+    if not isinstance(data, dict):
+        raise InputError("the data must be a JSON object", source=str(data_file), line=1)
+    return data
+
+
+def _at(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not an ISO date-time", field="--at") from None
+    return moment.replace(tzinfo=DISPLAY_TZ) if moment.tzinfo is None else moment
+
+
+@app.command("advance")
+def advance(
+    ctx: typer.Context,
+    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    trigger: str = typer.Argument(..., help="Trigger to fire, e.g. announce."),
+    actor: str = ACTOR,
+    role: str = ROLE,
+    data_file: Path = typer.Option(None, "--data-file", help="JSON object with the data."),
+    at: str = typer.Option(
+        None, "--at", help="When it happened (ISO; Asia/Ho_Chi_Minh if no offset). Default: now."
+    ),
+    expect_version: int = typer.Option(
+        None, "--expect-version", help="Refuse if the case is no longer at this version."
+    ),
+) -> None:
+    """Fire a trigger on one case, in one transaction, recorded as an audited event.
+
+    Example: inspect-engine case advance 12 announce --actor lan --role team_lead
+    """
+    request = service.Request(
+        trigger, actor, role, _payload(data_file), _at(at), expected_version=expect_version
+    )
+    with unit_of_work(ctx) as uow:
+        done = service.advance(uow, case_id, request)
+    say(
+        f"case {done.case_id} ({done.unit_code}): {done.from_state} -> {done.to_state} "
+        f"by {trigger}, version {done.version}, event {done.seq} {done.hash[:12]}"
+    )
+
+
+@app.command("advance-all")
+def advance_all(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Campaign key."),
+    trigger: str = typer.Argument(..., help="Trigger to fire, e.g. announce."),
+    state: str = typer.Option(..., "--state", help="Fire on every case in this state."),
+    actor: str = ACTOR,
+    role: str = ROLE,
+    data_file: Path = typer.Option(None, "--data-file", help="JSON object with the data."),
+) -> None:
+    """Fire a trigger on every case of a campaign in a state: all or nothing.
+
+    The batch is one transaction; if any case refuses, nothing is written and the error names it.
+
+    Example: inspect-engine case advance-all hanoi-2026 announce --state planned --actor lan --role team_lead
+    """
+    request = service.Request(trigger, actor, role, _payload(data_file))
+    with unit_of_work(ctx) as uow, Progress(transient=True) as progress:
+        task = progress.add_task(f"{trigger}", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        results = service.advance_all(uow, key, state, request, progress=tick)
+    say(f"{len(results)} cases of {key}: {state} -> {trigger}")
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Campaign key."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Verify every case's hash chain and the campaign chain; exit 1 if anything was altered.
+
+    Example: inspect-engine case verify hanoi-2026
+    """
+    with unit_of_work(ctx) as uow:
+        result = service.verify_campaign(uow, key)
+    if as_json:
+        print_json(
+            {
+                "campaign": result.campaign_key,
+                "cases": result.cases,
+                "events": result.events,
+                "head": result.head,
+                "valid": not result.problems,
+                "problems": result.problems,
+            }
+        )
+    elif result.problems:
+        say(f"{key}: {len(result.problems)} problems")
+        for problem in result.problems:
+            say(f"  {problem}")
+    else:
+        say(f"{key}: {result.cases} cases, {result.events} events, chains valid; head {result.head}")
+    if result.problems:
+        raise typer.Exit(1)

@@ -1,0 +1,442 @@
+"""A campaign: the declaration of one inspection round, read from a TOML file.
+
+`parse_campaign` checks everything that the file alone can tell (types, ranges, the window inside
+the year); `check_against_registry` checks what needs the stored units (kinds, target codes).
+The file format is documented in docs/campaign-format.md and shown by examples/hanoi-2026.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from inspect_engine.domain.calendar import WorkingCalendar, parse_vn_date
+from inspect_engine.domain.text import clean
+from inspect_engine.domain.toml_source import TomlSource
+from inspect_engine.errors import InputError
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+DEFAULT_WORKFLOW = "cchc-inspection"
+REFORM_AREAS = (
+    "Cải cách thể chế",
+    "Cải cách thủ tục hành chính",
+    "Cải cách tổ chức bộ máy",
+    "Cải cách công vụ",
+    "Cải cách tài chính công",
+    "Xây dựng và phát triển Chính phủ điện tử, Chính phủ số",
+)
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    number: str
+    date: date
+
+
+@dataclass(frozen=True)
+class Issuer:
+    parent_body: str
+    body: str
+    body_code: str
+    place: str
+    signer_title: str
+    signer_name: str
+    signer_authority: str = ""  # e.g. "KT. GIÁM ĐỐC" when a deputy signs
+
+
+@dataclass(frozen=True)
+class Targets:
+    kinds: tuple[str, ...]
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Appendix:
+    code: str
+    title: str
+    contents: str
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    unit: str | None = None  # the unit the member works for: never inspects that unit
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    lead: str
+    visits_per_day: int
+    members: tuple[Member, ...] = ()
+    unavailable: tuple[date, ...] = ()
+
+    @property
+    def member_units(self) -> frozenset[str]:
+        return frozenset(m.unit for m in self.members if m.unit)
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    notice_working_days: int = 10
+    evidence_working_days: int = 5
+
+
+@dataclass(frozen=True)
+class CalendarOverrides:
+    extra_days_off: tuple[date, ...] = ()
+    extra_working_days: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanningPrefs:
+    reserve_share: float = 0.15  # capacity kept free for re-inspections ...
+    reserve_weeks: int = 3  # ... in the last weeks of the window
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    key: str
+    title: str
+    plan: PlanRef
+    issuer: Issuer
+    year: int
+    window_start: date
+    window_end: date
+    targets: Targets
+    teams: tuple[Team, ...]
+    focus_sectors: tuple[str, ...] = ()
+    content_areas: tuple[str, ...] = REFORM_AREAS
+    appendices: tuple[Appendix, ...] = ()
+    lead_times: LeadTimes = LeadTimes()
+    calendar: CalendarOverrides = CalendarOverrides()
+    blackouts: Mapping[str, tuple[date, ...]] = field(default_factory=dict)
+    planning: PlanningPrefs = PlanningPrefs()
+    workflow: str = DEFAULT_WORKFLOW
+    workflow_version: int | None = None
+
+    def appendices_for(self, kind: str) -> tuple[Appendix, ...]:
+        return tuple(a for a in self.appendices if kind in a.kinds)
+
+    def is_focus(self, sectors: Collection[str]) -> bool:
+        return bool(set(sectors) & set(self.focus_sectors))
+
+    def working_calendar(self) -> WorkingCalendar:
+        """Vietnam's working days with this campaign's overrides."""
+        return WorkingCalendar(
+            [self.year],
+            extra_days_off=self.calendar.extra_days_off,
+            extra_working_days=self.calendar.extra_working_days,
+        )
+
+
+def parse_campaign(text: str, source: str) -> CampaignSpec:
+    """Parse and validate a campaign file; raises InputError naming the line and field."""
+    return _Reader(TomlSource(text, source)).campaign()
+
+
+def check_against_registry(
+    spec: CampaignSpec, toml: TomlSource | None, *, kinds: Collection[str], units: Collection[str]
+) -> None:
+    """Every kind and unit code the campaign names must exist in the registry."""
+
+    def error(path: str, message: str) -> InputError:
+        return toml.error(path, message) if toml else InputError(message, field=path)
+
+    known = ", ".join(sorted(kinds))
+    for i, kind in enumerate(spec.targets.kinds):
+        if kind not in kinds:
+            raise error(f"targets.kinds[{i}]", f"unknown unit kind {kind!r}; known: {known}")
+    for i, appendix in enumerate(spec.appendices):
+        for kind in appendix.kinds:
+            if kind not in kinds:
+                raise error(f"appendices[{i}].kinds", f"unknown unit kind {kind!r}; known: {known}")
+    for name in ("include", "exclude"):
+        for i, code in enumerate(getattr(spec.targets, name)):
+            if code not in units:
+                raise error(f"targets.{name}[{i}]", f"unknown target unit {code!r}")
+    for t, team in enumerate(spec.teams):
+        for m, member in enumerate(team.members):
+            if member.unit and member.unit not in units:
+                raise error(f"teams[{t}].members[{m}].unit", f"unknown unit {member.unit!r}")
+    for code in spec.blackouts:
+        if code not in units:
+            raise error(f"blackouts.{code}", f"unknown unit {code!r}")
+
+
+_T = TypeVar("_T")
+
+
+class _Reader:
+    """Walks the TOML data, converting and checking each field with its path."""
+
+    def __init__(self, toml: TomlSource) -> None:
+        self.toml = toml
+
+    def fail(self, path: str, message: str) -> InputError:
+        return self.toml.error(path, message)
+
+    def table(self, data: Mapping[str, Any], path: str, allowed: Collection[str]) -> None:
+        for key in data:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else key
+                raise self.fail(where, f"unknown field {key!r}; expected one of: {', '.join(allowed)}")
+
+    def get(
+        self,
+        data: Mapping[str, Any],
+        path: str,
+        key: str,
+        kind: type[_T],
+        default: _T | None = None,
+    ) -> _T:
+        where = f"{path}.{key}" if path else key
+        if key not in data:
+            if default is None:
+                raise self.fail(where, f"missing field {key!r}")
+            return default
+        value = data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(where, f"must be {kind.__name__}, got {value!r}")
+        if isinstance(value, str):
+            value = clean(value)
+        return value  # type: ignore[return-value]
+
+    def text(self, data: Mapping[str, Any], path: str, key: str, default: str | None = None) -> str:
+        value = self.get(data, path, key, str, default)
+        if not value and default is None:
+            raise self.fail(f"{path}.{key}" if path else key, f"{key!r} is empty")
+        return value
+
+    def texts(self, data: Mapping[str, Any], path: str, key: str) -> tuple[str, ...]:
+        values = self.get(data, path, key, list, [])
+        out = []
+        for i, v in enumerate(values):
+            if not isinstance(v, str) or not clean(v):
+                raise self.fail(f"{path}.{key}[{i}]" if path else f"{key}[{i}]", "must be text")
+            out.append(clean(v))
+        return tuple(out)
+
+    def date(self, value: Any, where: str) -> date:
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return parse_vn_date(value)
+            except ValueError as exc:
+                raise self.fail(where, str(exc)) from None
+        raise self.fail(where, f"must be a date (2026-08-22 or 22/8/2026), got {value!r}")
+
+    def dates(self, values: Any, where: str) -> tuple[date, ...]:
+        """A list of dates; a string `A..B` stands for every day from A to B."""
+        if not isinstance(values, list):
+            raise self.fail(where, "must be a list of dates")
+        out: list[date] = []
+        for i, value in enumerate(values):
+            if isinstance(value, str) and ".." in value:
+                first, last = (self.date(part.strip(), f"{where}[{i}]") for part in value.split(".."))
+                if last < first:
+                    raise self.fail(f"{where}[{i}]", f"range {value!r} ends before it starts")
+                out.extend(first + timedelta(days=n) for n in range((last - first).days + 1))
+            else:
+                out.append(self.date(value, f"{where}[{i}]"))
+        return tuple(sorted(set(out)))
+
+    def whole(self, data: Mapping[str, Any], path: str, key: str, default: int, low: int) -> int:
+        value = self.get(data, path, key, int, default)
+        if value < low:
+            raise self.fail(f"{path}.{key}", f"{key} must be at least {low}, got {value}")
+        return value
+
+    def section(self, data: Mapping[str, Any], key: str, required: bool = True) -> dict[str, Any]:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(key, f"missing section [{key}]")
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(key, f"[{key}] must be a table")
+        return value
+
+    def items(self, data: Mapping[str, Any], key: str, parse: Callable[[Any, str], _T]) -> list[_T]:
+        values = data.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+            raise self.fail(key, f"{key} must be an array of tables ([[{key}]])")
+        return [parse(value, f"{key}[{i}]") for i, value in enumerate(values)]
+
+    # -- the sections ---------------------------------------------------------------------
+    def campaign(self) -> CampaignSpec:
+        data = self.toml.data
+        self.table(data, "", _TOP_KEYS)
+        key = self.text(data, "", "key")
+        if not KEY_RE.match(key):
+            raise self.fail("key", f"key {key!r} must be lowercase letters, digits, '-' or '_'")
+        year = self.get(data, "", "year", int)
+        if not 2000 <= year <= 2100:
+            raise self.fail("year", f"year {year} is not plausible")
+        start, end = self.window(self.section(data, "window", required=False), year)
+        workflow = self.section(data, "workflow", required=False)
+        self.table(workflow, "workflow", ("name", "version"))
+        version = workflow.get("version")
+        if version is not None and (not isinstance(version, int) or version < 1):
+            raise self.fail("workflow.version", "version must be a positive whole number")
+        teams = self.items(data, "teams", self.team)
+        if not teams:
+            raise self.fail("teams", "declare at least one [[teams]]")
+        names = [t.name for t in teams]
+        for i, name in enumerate(names):
+            if names.index(name) != i:
+                raise self.fail(f"teams[{i}].name", f"duplicate team name {name!r}")
+        for i, team in enumerate(teams):
+            outside = [d for d in team.unavailable if d.year != year]
+            if outside:
+                raise self.fail(f"teams[{i}].unavailable", f"{outside[0]} is outside {year}")
+        return CampaignSpec(
+            key=key,
+            title=self.text(data, "", "title"),
+            plan=self.plan_ref(self.section(data, "plan")),
+            issuer=self.issuer(self.section(data, "issuer")),
+            year=year,
+            window_start=start,
+            window_end=end,
+            targets=self.targets(self.section(data, "targets")),
+            teams=tuple(teams),
+            focus_sectors=self.texts(data, "", "focus_sectors"),
+            content_areas=self.texts(data, "", "content_areas") or REFORM_AREAS,
+            appendices=tuple(self.items(data, "appendices", self.appendix)),
+            lead_times=self.lead_times(self.section(data, "lead_times", required=False)),
+            calendar=self.calendar(self.section(data, "calendar", required=False)),
+            blackouts=self.blackouts(self.section(data, "blackouts", required=False)),
+            planning=self.planning(self.section(data, "planning", required=False)),
+            workflow=self.text(workflow, "workflow", "name", DEFAULT_WORKFLOW) or DEFAULT_WORKFLOW,
+            workflow_version=version,
+        )
+
+    def window(self, data: Mapping[str, Any], year: int) -> tuple[date, date]:
+        self.table(data, "window", ("start", "end"))
+        start = self.date(data.get("start", date(year, 8, 1)), "window.start")
+        end = self.date(data.get("end", date(year, 12, 31)), "window.end")
+        for name, day in (("start", start), ("end", end)):
+            if day.year != year:
+                raise self.fail(f"window.{name}", f"window {name} {day} is outside the year {year}")
+        if end < start:
+            raise self.fail("window.end", f"window ends ({end}) before it starts ({start})")
+        return start, end
+
+    def plan_ref(self, data: Mapping[str, Any]) -> PlanRef:
+        self.table(data, "plan", ("number", "date"))
+        if "date" not in data:
+            raise self.fail("plan.date", "missing field 'date'")
+        return PlanRef(self.text(data, "plan", "number"), self.date(data["date"], "plan.date"))
+
+    def issuer(self, data: Mapping[str, Any]) -> Issuer:
+        fields = ("parent_body", "body", "body_code", "place", "signer_title", "signer_name")
+        self.table(data, "issuer", (*fields, "signer_authority"))
+        values = {name: self.text(data, "issuer", name) for name in fields}
+        return Issuer(**values, signer_authority=self.text(data, "issuer", "signer_authority", ""))
+
+    def targets(self, data: Mapping[str, Any]) -> Targets:
+        self.table(data, "targets", ("kinds", "include", "exclude"))
+        kinds = self.texts(data, "targets", "kinds")
+        include = self.texts(data, "targets", "include")
+        if not kinds and not include:
+            raise self.fail("targets.kinds", "name at least one unit kind or included unit")
+        exclude = self.texts(data, "targets", "exclude")
+        both = set(include) & set(exclude)
+        if both:
+            raise self.fail("targets.exclude", f"{sorted(both)[0]!r} is both included and excluded")
+        return Targets(kinds, include, exclude)
+
+    def appendix(self, data: Mapping[str, Any], path: str) -> Appendix:
+        self.table(data, path, ("code", "title", "contents", "kinds"))
+        kinds = self.texts(data, path, "kinds")
+        if not kinds:
+            raise self.fail(f"{path}.kinds", "name the unit kinds that must prepare this appendix")
+        return Appendix(
+            code=self.text(data, path, "code"),
+            title=self.text(data, path, "title"),
+            contents=self.text(data, path, "contents", ""),
+            kinds=kinds,
+        )
+
+    def team(self, data: Mapping[str, Any], path: str) -> Team:
+        self.table(data, path, ("name", "lead", "visits_per_day", "members", "unavailable"))
+        members = []
+        for i, m in enumerate(data.get("members", [])):
+            where = f"{path}.members[{i}]"
+            if not isinstance(m, dict):
+                raise self.fail(where, "a member is a table with name and unit")
+            self.table(m, where, ("name", "unit"))
+            unit = self.text(m, where, "unit", "")
+            members.append(Member(self.text(m, where, "name"), unit or None))
+        return Team(
+            name=self.text(data, path, "name"),
+            lead=self.text(data, path, "lead"),
+            visits_per_day=self.whole(data, path, "visits_per_day", 1, 1),
+            members=tuple(members),
+            unavailable=self.dates(data.get("unavailable", []), f"{path}.unavailable"),
+        )
+
+    def lead_times(self, data: Mapping[str, Any]) -> LeadTimes:
+        self.table(data, "lead_times", ("notice_working_days", "evidence_working_days"))
+        base = LeadTimes()
+        notice = self.whole(data, "lead_times", "notice_working_days", base.notice_working_days, 0)
+        evidence = self.whole(
+            data, "lead_times", "evidence_working_days", base.evidence_working_days, 0
+        )
+        if evidence > notice:
+            raise self.fail(
+                "lead_times.evidence_working_days",
+                f"evidence is due {evidence} working days before the visit but the notice goes "
+                f"out only {notice} before it: evidence would be due before it is asked for",
+            )
+        return LeadTimes(notice, evidence)
+
+    def calendar(self, data: Mapping[str, Any]) -> CalendarOverrides:
+        self.table(data, "calendar", ("extra_days_off", "extra_working_days"))
+        off = self.dates(data.get("extra_days_off", []), "calendar.extra_days_off")
+        work = self.dates(data.get("extra_working_days", []), "calendar.extra_working_days")
+        if set(off) & set(work):
+            both = sorted(set(off) & set(work))[0]
+            raise self.fail("calendar.extra_working_days", f"{both} is also an extra day off")
+        return CalendarOverrides(off, work)
+
+    def blackouts(self, data: Mapping[str, Any]) -> dict[str, tuple[date, ...]]:
+        return {clean(code): self.dates(days, f"blackouts.{code}") for code, days in data.items()}
+
+    def planning(self, data: Mapping[str, Any]) -> PlanningPrefs:
+        self.table(data, "planning", ("reserve_share", "reserve_weeks"))
+        base = PlanningPrefs()
+        share = self.get(data, "planning", "reserve_share", float, base.reserve_share)
+        if not 0 <= share < 1:
+            raise self.fail("planning.reserve_share", f"reserve_share must be in [0, 1), got {share}")
+        weeks = self.whole(data, "planning", "reserve_weeks", base.reserve_weeks, 0)
+        return PlanningPrefs(share, weeks)
+
+
+_TOP_KEYS = (
+    "key",
+    "title",
+    "year",
+    "plan",
+    "issuer",
+    "window",
+    "targets",
+    "focus_sectors",
+    "content_areas",
+    "appendices",
+    "teams",
+    "lead_times",
+    "calendar",
+    "blackouts",
+    "planning",
+    "workflow",
+)
+

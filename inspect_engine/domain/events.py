@@ -1,0 +1,129 @@
+"""The audited event log: sealing events into hash chains, verifying and replaying them.
+
+Each case has its own chain: an event's hash covers a canonical serialisation of its fields and
+the previous event's hash. A second chain runs across the whole campaign (`chain_seq`,
+`chain_hash`), so removing a case's entire history still breaks a chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+OPEN_TRIGGER = "open"  # the first event of every case: it enters the workflow's initial state
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the engine only ever stores UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def canonical(data: Mapping[str, Any]) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class Event:
+    campaign_key: str
+    case_id: int
+    seq: int
+    trigger: str
+    from_state: str
+    to_state: str
+    actor: str
+    role: str
+    at: datetime
+    payload: Mapping[str, Any]
+    workflow: str
+    workflow_version: int
+    prev_hash: str = GENESIS
+    hash: str = ""
+    chain_seq: int = 0
+    chain_prev_hash: str = GENESIS
+    chain_hash: str = ""
+
+    def hashed_fields(self) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign_key,
+            "case": self.case_id,
+            "seq": self.seq,
+            "trigger": self.trigger,
+            "from": self.from_state,
+            "to": self.to_state,
+            "actor": self.actor,
+            "role": self.role,
+            "at": as_utc(self.at).isoformat(timespec="microseconds"),
+            "payload": self.payload,
+            "workflow": self.workflow,
+            "workflow_version": self.workflow_version,
+            "prev": self.prev_hash,
+        }
+
+
+def event_hash(event: Event) -> str:
+    return hashlib.sha256(canonical(event.hashed_fields())).hexdigest()
+
+
+def link_hash(chain_prev_hash: str, chain_seq: int, hash_: str) -> str:
+    return hashlib.sha256(f"{chain_prev_hash}:{chain_seq}:{hash_}".encode()).hexdigest()
+
+
+def seal(event: Event, *, prev_hash: str, chain_seq: int, chain_prev_hash: str) -> Event:
+    """The event with both chains' links filled in."""
+    linked = replace(
+        event, prev_hash=prev_hash, chain_seq=chain_seq, chain_prev_hash=chain_prev_hash
+    )
+    own = event_hash(linked)
+    return replace(linked, hash=own, chain_hash=link_hash(chain_prev_hash, chain_seq, own))
+
+
+def verify_case(events: Sequence[Event]) -> list[str]:
+    """Problems in one case's chain (events in seq order); [] when intact."""
+    problems = []
+    prev = GENESIS
+    for expected_seq, event in enumerate(events, start=1):
+        where = f"case {event.case_id} event {event.seq}"
+        if event.seq != expected_seq:
+            problems.append(f"{where}: expected seq {expected_seq} (an event is missing)")
+        if event.prev_hash != prev:
+            problems.append(f"{where}: previous hash does not match event {event.seq - 1}")
+        if event_hash(event) != event.hash:
+            problems.append(f"{where}: content does not match its hash (altered)")
+        prev = event.hash
+    return problems
+
+
+def verify_campaign_chain(events: Iterable[Event]) -> list[str]:
+    """Problems in the campaign-wide chain (all events of a campaign, any order)."""
+    problems = []
+    prev = GENESIS
+    for expected, event in enumerate(sorted(events, key=lambda e: e.chain_seq), start=1):
+        where = f"campaign chain position {event.chain_seq}"
+        if event.chain_seq != expected:
+            problems.append(f"{where}: expected position {expected} (events were removed)")
+        if event.chain_prev_hash != prev:
+            problems.append(f"{where}: link to the previous position is broken")
+        if link_hash(event.chain_prev_hash, event.chain_seq, event.hash) != event.chain_hash:
+            problems.append(f"{where}: link hash does not match (altered)")
+        prev = event.chain_hash
+    return problems
+
+
+def replay(events: Sequence[Event], *, until: datetime | None = None) -> str | None:
+    """The state a case was in after its events (up to `until`), or None before it existed."""
+    state = None
+    for event in events:
+        if until is not None and as_utc(event.at) > as_utc(until):
+            break
+        if state is not None and event.from_state != state:
+            raise ValueError(
+                f"case {event.case_id} event {event.seq} starts from {event.from_state!r} "
+                f"but the case was in {state!r}"
+            )
+        state = event.to_state
+    return state

@@ -1,0 +1,71 @@
+"""Read TOML with line numbers for error messages (tomllib itself keeps none)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+from inspect_engine.errors import InputError
+
+_TABLE_RE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-]+)\s*\]\s*(#.*)?$")
+_ARRAY_TABLE_RE = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.\-]+)\s*\]\]\s*(#.*)?$")
+_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]+\")\s*=")
+
+
+class TomlSource:
+    """A parsed TOML document that can say on which line a field path such as
+    `teams[1].visits_per_day` was written."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+        try:
+            self.data: dict[str, Any] = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            line = getattr(exc, "lineno", None)
+            message = getattr(exc, "msg", str(exc))
+            raise InputError(f"not valid TOML: {message}", source=source, line=line) from None
+        self._lines = self._index(text)
+
+    @staticmethod
+    def _index(text: str) -> dict[str, int]:
+        lines: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        prefix = ""
+        for number, raw in enumerate(text.splitlines(), start=1):
+            if m := _ARRAY_TABLE_RE.match(raw):
+                name = _array_path(m.group(1), counts)
+                counts[name] = counts.get(name, -1) + 1
+                prefix = f"{name}[{counts[name]}]"
+                lines.setdefault(prefix, number)
+            elif m := _TABLE_RE.match(raw):
+                prefix = _array_path(m.group(1), counts)
+                lines.setdefault(prefix, number)
+            elif m := _KEY_RE.match(raw):
+                key = m.group(1).strip('"')
+                lines.setdefault(f"{prefix}.{key}" if prefix else key, number)
+        return lines
+
+    def line_of(self, path: str) -> int | None:
+        """The line of `path`, or of its nearest written ancestor."""
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
+    def error(self, path: str, message: str) -> InputError:
+        return InputError(message, source=self.source, line=self.line_of(path), field=path)
+
+
+def _array_path(dotted: str, counts: dict[str, int]) -> str:
+    """`teams.members` inside the 2nd `[[teams]]` becomes `teams[1].members`."""
+    parts = dotted.split(".")
+    path = parts[0]
+    for part in parts[1:]:
+        if path in counts:
+            path = f"{path}[{counts[path]}]"
+        path = f"{path}.{part}"
+    return path

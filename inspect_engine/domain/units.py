@@ -1,0 +1,141 @@
+"""Administrative units and the CSV format they are imported from.
+
+CSV header: `code,name,kind,parent_code,sectors,area` (UTF-8, sectors separated by `;`).
+The whole file is validated before anything is written; the first problem is reported with its
+line and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from inspect_engine.domain.text import clean
+from inspect_engine.errors import InputError
+
+CSV_HEADER = ("code", "name", "kind", "parent_code", "sectors", "area")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None
+    sectors: tuple[str, ...]
+    area: str
+
+
+def parse_units_csv(
+    data: bytes,
+    source: str,
+    *,
+    known_kinds: Iterable[str],
+    existing_parents: Mapping[str, str | None],
+) -> list[Unit]:
+    """Parse and validate a units CSV; returns the units parents-first.
+
+    `existing_parents` maps the codes already stored to their parent codes, so that a row may
+    name a stored unit as parent and so that cycles through stored units are caught.
+    """
+    text = _decode(data, source)
+    kinds = set(known_kinds)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise InputError("file is empty; expected header " + ",".join(CSV_HEADER), source=source)
+    if tuple(clean(h) for h in header) != CSV_HEADER:
+        raise InputError(
+            f"header must be {','.join(CSV_HEADER)} (got {','.join(header)})",
+            source=source,
+            line=1,
+        )
+    units: dict[str, Unit] = {}
+    lines: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        unit = _parse_row(row, source, line, kinds)
+        if unit.code in units:
+            raise InputError(
+                f"duplicate code {unit.code!r} (first on line {lines[unit.code]})",
+                source=source,
+                line=line,
+                field="code",
+            )
+        units[unit.code] = unit
+        lines[unit.code] = line
+    if not units:
+        raise InputError("no units after the header", source=source)
+    parents = {**existing_parents, **{u.code: u.parent_code for u in units.values()}}
+    for code, unit in units.items():
+        problem = None
+        if unit.parent_code is not None and unit.parent_code not in parents:
+            problem = f"unknown parent {unit.parent_code!r}"
+        elif _has_cycle(code, parents):
+            problem = f"parent chain of {code!r} loops back to itself"
+        if problem:
+            raise InputError(problem, source=source, line=lines[code], field="parent_code")
+    return sorted(units.values(), key=lambda u: _depth(u.code, parents))
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8",
+            source=source,
+            line=line,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _parse_row(row: list[str], source: str, line: int, kinds: set[str]) -> Unit:
+    if len(row) != len(CSV_HEADER):
+        raise InputError(
+            f"expected {len(CSV_HEADER)} columns, found {len(row)}", source=source, line=line
+        )
+    code, name, kind, parent, sectors, area = (clean(cell) for cell in row)
+
+    def bad(field: str, message: str) -> InputError:
+        return InputError(message, source=source, line=line, field=field)
+
+    if not code:
+        raise bad("code", "code is empty")
+    if not CODE_RE.match(code):
+        raise bad("code", f"code {code!r} must be 1-40 letters, digits, '.', '_' or '-'")
+    if not name:
+        raise bad("name", "name is empty")
+    if kind not in kinds:
+        raise bad("kind", f"unknown kind {kind!r}; known kinds: {', '.join(sorted(kinds))}")
+    if parent == code:
+        raise bad("parent_code", "a unit cannot be its own parent")
+    sector_list = tuple(s for s in (clean(p) for p in sectors.split(";")) if s) if sectors else ()
+    return Unit(code, name, kind, parent or None, sector_list, area)
+
+
+def _has_cycle(code: str, parents: Mapping[str, str | None]) -> bool:
+    seen = {code}
+    current = parents.get(code)
+    while current is not None:
+        if current in seen:
+            return True
+        seen.add(current)
+        current = parents.get(current)
+    return False
+
+
+def _depth(code: str, parents: Mapping[str, str | None]) -> int:
+    depth = 0
+    current = parents.get(code)
+    while current is not None:
+        depth += 1
+        current = parents.get(current)
+    return depth

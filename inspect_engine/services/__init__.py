@@ -1,0 +1,1 @@
+"""Handlers: one plain function per command, each inside one unit of work."""

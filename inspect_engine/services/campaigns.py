@@ -1,0 +1,208 @@
+"""Campaign handlers: create a campaign from its file (opening one case per target), read it back."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, col, func, select
+
+from inspect_engine.domain.campaign import CampaignSpec, check_against_registry, parse_campaign
+from inspect_engine.domain.toml_source import TomlSource
+from inspect_engine.services import workflows
+from inspect_engine.services.cases import open_case_events
+from inspect_engine.errors import InputError, NotFound
+from inspect_engine.services.clock import Clock, utc_now
+from inspect_engine.services.units import kind_names, read_file
+from inspect_engine.storage.tables import CampaignRow, CaseRow, UnitRow
+from inspect_engine.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    key: str
+    title: str
+    year: int
+    cases: int
+    states: dict[str, int]
+
+
+def read_campaign_file(path: Path) -> tuple[CampaignSpec, TomlSource]:
+    data = read_file(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError("not UTF-8; save the file as UTF-8", source=str(path), line=line) from None
+    toml = TomlSource(text, str(path))
+    return parse_campaign(text, str(path)), toml
+
+
+def resolve_targets(spec: CampaignSpec, units: Sequence[UnitRow]) -> list[UnitRow]:
+    """Units of the target kinds, plus the explicit includes, minus the excludes; by code."""
+    chosen = [
+        u
+        for u in units
+        if (u.kind in spec.targets.kinds or u.code in spec.targets.include)
+        and u.code not in spec.targets.exclude
+    ]
+    return sorted(chosen, key=lambda u: u.code)
+
+
+def create_campaign(
+    uow: UnitOfWork,
+    path: Path,
+    *,
+    workflows_dirs: Sequence[Path],
+    clock: Clock = utc_now,
+) -> CampaignSummary:
+    """Validate the file against the registry, store it and open one case per target unit."""
+    spec, toml = read_campaign_file(path)
+    with uow:
+        summary = _create(uow, spec, toml, workflows_dirs, clock)
+        uow.commit()
+    return summary
+
+
+def _create(
+    uow: UnitOfWork,
+    spec: CampaignSpec,
+    toml: TomlSource,
+    workflows_dirs: Sequence[Path],
+    clock: Clock,
+) -> CampaignSummary:
+    session = uow.session
+    units = list(session.exec(select(UnitRow)))
+    check_against_registry(spec, toml, kinds=kind_names(session), units={u.code for u in units})
+    if session.get(CampaignRow, spec.key) is not None:
+        raise toml.error("key", f"campaign {spec.key!r} already exists")
+    workflow = workflows.register(
+        session, spec.workflow, spec.workflow_version, workflows_dirs, clock=clock
+    )
+    targets = resolve_targets(spec, units)
+    if not targets:
+        raise toml.error("targets", "no unit matches the targets: import units first?")
+    now = clock()
+    session.add(
+        CampaignRow(
+            key=spec.key,
+            title=spec.title,
+            year=spec.year,
+            window_start=spec.window_start,
+            window_end=spec.window_end,
+            workflow_name=workflow.name,
+            workflow_version=workflow.version,
+            spec={"workflow_fingerprint": workflow.fingerprint()},
+            source_text=toml.text,
+            created_at=now,
+        )
+    )
+    session.flush()
+    rows = [
+        CaseRow(
+            campaign_key=spec.key,
+            unit_code=unit.code,
+            state=workflow.initial,
+            workflow_name=workflow.name,
+            workflow_version=workflow.version,
+            created_at=now,
+        )
+        for unit in targets
+    ]
+    session.add_all(rows)
+    session.flush()
+    open_case_events(uow, spec.key, now)
+    return CampaignSummary(
+        spec.key, spec.title, spec.year, len(targets), {workflow.initial: len(targets)}
+    )
+
+
+def get_campaign(uow: UnitOfWork, key: str) -> tuple[CampaignRow, CampaignSpec]:
+    with uow:
+        return _campaign(uow.session, key)
+
+
+def _campaign(session: Session, key: str) -> tuple[CampaignRow, CampaignSpec]:
+    row = session.get(CampaignRow, key)
+    if row is None:
+        raise NotFound(f"no campaign {key!r}; see `inspect-engine campaign list`", field="KEY")
+    return row, parse_campaign(row.source_text, f"campaign {key}")
+
+
+def list_campaigns(uow: UnitOfWork) -> list[CampaignSummary]:
+    counts: dict[str, Counter[str]] = {}
+    query = select(CaseRow.campaign_key, CaseRow.state, func.count()).group_by(
+        col(CaseRow.campaign_key), col(CaseRow.state)
+    )
+    with uow:
+        for key, state, n in uow.session.exec(query):
+            counts.setdefault(key, Counter())[state] = n
+        rows = list(uow.session.exec(select(CampaignRow).order_by(col(CampaignRow.key))))
+    return [
+        CampaignSummary(
+            r.key,
+            r.title,
+            r.year,
+            sum(counts.get(r.key, Counter()).values()),
+            dict(counts.get(r.key, {})),
+        )
+        for r in rows
+    ]
+
+
+def campaign_cases(uow: UnitOfWork, key: str, state: str | None = None) -> list[CaseRow]:
+    query = select(CaseRow).where(CaseRow.campaign_key == key).order_by(col(CaseRow.id))
+    if state is not None:
+        query = query.where(CaseRow.state == state)
+    with uow:
+        _campaign(uow.session, key)
+        return list(uow.session.exec(query))
+
+
+def campaign_json(row: CampaignRow, spec: CampaignSpec, targets: Sequence[str]) -> dict[str, object]:
+    """The documented JSON of `campaign show KEY --json`."""
+    return {
+        "key": spec.key,
+        "title": spec.title,
+        "year": spec.year,
+        "window_start": spec.window_start.isoformat(),
+        "window_end": spec.window_end.isoformat(),
+        "plan": {"number": spec.plan.number, "date": spec.plan.date.isoformat()},
+        "issuer": {
+            "parent_body": spec.issuer.parent_body,
+            "body": spec.issuer.body,
+            "body_code": spec.issuer.body_code,
+            "place": spec.issuer.place,
+            "signer_authority": spec.issuer.signer_authority,
+            "signer_title": spec.issuer.signer_title,
+            "signer_name": spec.issuer.signer_name,
+        },
+        "workflow": {"name": row.workflow_name, "version": row.workflow_version},
+        "teams": [
+            {
+                "name": t.name,
+                "lead": t.lead,
+                "visits_per_day": t.visits_per_day,
+                "members": [{"name": m.name, "unit": m.unit} for m in t.members],
+                "unavailable": [d.isoformat() for d in t.unavailable],
+            }
+            for t in spec.teams
+        ],
+        "lead_times": {
+            "notice_working_days": spec.lead_times.notice_working_days,
+            "evidence_working_days": spec.lead_times.evidence_working_days,
+        },
+        "targets": list(targets),
+        "focus_sectors": list(spec.focus_sectors),
+        "content_areas": list(spec.content_areas),
+        "appendices": [
+            {"code": a.code, "title": a.title, "contents": a.contents, "kinds": list(a.kinds)}
+            for a in spec.appendices
+        ],
+        "calendar": {
+            "extra_days_off": [d.isoformat() for d in spec.calendar.extra_days_off],
+            "extra_working_days": [d.isoformat() for d in spec.calendar.extra_working_days],
+        },
+    }

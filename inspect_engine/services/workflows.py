@@ -1,0 +1,74 @@
+"""Workflow versions: registered from files when first used, then driven from the stored text.
+
+A case keeps the version it started with. Editing a definition file in place after cases started
+with it is refused: publish a new version and `workflow migrate` the cases instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from inspect_engine.domain.workflow import WorkflowDefinition, find_definition, parse_definition
+from inspect_engine.errors import InputError
+from inspect_engine.services.clock import Clock, utc_now
+from inspect_engine.storage.tables import WorkflowRow
+
+# Stored definitions never change, so a parsed one is cached per database and version.
+_parsed: dict[tuple[str, str, int], WorkflowDefinition] = {}
+
+
+def register(
+    session: Session,
+    name: str,
+    version: int | None,
+    search_dirs: Sequence[Path],
+    *,
+    clock: Clock = utc_now,
+) -> WorkflowDefinition:
+    """The definition new cases will use: from the files, stored on first use."""
+    defn = find_definition(name, version, search_dirs)
+    stored = session.get(WorkflowRow, (defn.name, defn.version))
+    if stored is None:
+        session.add(
+            WorkflowRow(
+                name=defn.name,
+                version=defn.version,
+                fingerprint=defn.fingerprint(),
+                source_text=_source_text(defn),
+                registered_at=clock(),
+            )
+        )
+        session.flush()
+    elif stored.fingerprint != defn.fingerprint():
+        raise InputError(
+            f"workflow {defn.name} v{defn.version} in {defn.source_path} differs from the version "
+            "already in use: give the changed definition a new version number",
+            source=defn.source_path,
+            field="version",
+        )
+    return defn
+
+
+def stored(session: Session, name: str, version: int) -> WorkflowDefinition:
+    """The definition a case runs on, parsed from the stored text (cached per fingerprint)."""
+    key = (str(session.get_bind().engine.url), name, version)
+    if key not in _parsed:
+        row = session.get(WorkflowRow, (name, version))
+        if row is None:
+            raise InputError(f"workflow {name} v{version} is not registered in this database")
+        _parsed[key] = parse_definition(row.source_text, f"{name} v{version} (stored)")
+    return _parsed[key]
+
+
+def registered(session: Session) -> list[WorkflowRow]:
+    query = select(WorkflowRow).order_by(col(WorkflowRow.name), col(WorkflowRow.version))
+    return list(session.exec(query))
+
+
+def _source_text(defn: WorkflowDefinition) -> str:
+    if defn.source_path is None:
+        raise InputError(f"workflow {defn.name} v{defn.version} has no source file")
+    return Path(defn.source_path).read_text(encoding="utf-8")

@@ -1,0 +1,43 @@
+"""Settings in one place: where the database is, where definitions and templates live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+DEFAULT_DB_FILE = "inspect.db"
+DISPLAY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def default_db_url() -> str:
+    """`INSPECT_DB_URL`, else the SQLite file `inspect.db` in the working directory."""
+    return os.environ.get("INSPECT_DB_URL") or f"sqlite:///{DEFAULT_DB_FILE}"
+
+
+def data_dir(name: str) -> Path:
+    """A shipped data folder (`workflows`, `notices`, `examples`).
+
+    An installed wheel carries them as `inspect_engine/_data/<name>`; a source checkout has them
+    at the top of the repository.
+    """
+    packaged = Path(str(resources.files("inspect_engine"))) / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / name
+
+
+def default_workflows_dirs() -> tuple[Path, ...]:
+    """Folders searched for `<name>/v<version>.yaml`: `INSPECT_WORKFLOWS_PATH` (os.pathsep
+    separated) first, then the shipped definitions."""
+    extra = os.environ.get("INSPECT_WORKFLOWS_PATH", "")
+    return (*(Path(p) for p in extra.split(os.pathsep) if p), data_dir("workflows"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str = field(default_factory=default_db_url)
+    workflows_dirs: tuple[Path, ...] = field(default_factory=default_workflows_dirs)
+    notices_dir: Path = field(default_factory=lambda: data_dir("notices"))

@@ -1,0 +1,90 @@
+"""Engine set-up for SQLite and PostgreSQL, and schema creation/upgrade through Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from inspect_engine.errors import InputError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(f"not a database URL: {url!r}", field="--db") from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    raise InputError(f"unsupported database {parsed.get_backend_name()!r}", field="--db")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Create or upgrade the schema to the newest revision; returns (before, after)."""
+    before = current_revision(engine)
+    command.upgrade(alembic_config(engine), "head")
+    after = current_revision(engine)
+    assert after is not None
+    return before, after
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise InputError(f"cannot open database: {exc.orig}", field="--db") from None
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://"))).get_current_head()
+    assert head is not None
+    return head
+
+
+def require_schema(engine: Engine) -> None:
+    """Refuse to work on a database that `inspect-engine init` has not brought up to date."""
+    rev = current_revision(engine)
+    if rev is None:
+        raise InputError(
+            f"database {engine.url.render_as_string(hide_password=True)} has no schema: "
+            "run `inspect-engine init` first",
+            field="--db",
+        )
+    if rev != head_revision():
+        raise InputError(
+            f"database schema is at {rev}, this version needs {head_revision()}: "
+            "run `inspect-engine init` to upgrade",
+            field="--db",
+        )
