@@ -50,10 +50,14 @@ def test_list_counts_cases_by_state(hanoi: Cli) -> None:
 
 
 def test_include_and_exclude(hanoi: Cli, write) -> None:  # type: ignore[no-untyped-def]
-    text = EXAMPLE.replace('kinds = ["department", "commune"]\ninclude = []\nexclude = []',
-                           'kinds = ["department"]\ninclude = ["01"]\nexclude = ["SNV"]')
+    text = EXAMPLE.replace(
+        'kinds = ["department", "commune"]\ninclude = []\nexclude = []',
+        'kinds = ["department"]\ninclude = ["01"]\nexclude = ["SNV"]',
+    )
     assert hanoi("campaign", "create", str(write("c.toml", text))).exit_code == 0
-    codes = {c["unit_code"] for c in json.loads(hanoi("case", "list", "hanoi-2026", "--json").stdout)}
+    codes = {
+        c["unit_code"] for c in json.loads(hanoi("case", "list", "hanoi-2026", "--json").stdout)
+    }
     assert len(codes) == 15 and "01" in codes and "SNV" not in codes
 
 
@@ -115,8 +119,11 @@ def test_bad_campaign_file_stores_nothing(
     assert result.exit_code == 2, result.stdout
     err = result.stderr.strip()
     assert "\n" not in err and "Traceback" not in err
-    line = next(i for i, text in enumerate(EXAMPLE.replace(old, new, 1).splitlines(), 1)
-                if new.splitlines()[0] in text)
+    line = next(
+        i
+        for i, text in enumerate(EXAMPLE.replace(old, new, 1).splitlines(), 1)
+        if new.splitlines()[0] in text
+    )
     assert f"bad.toml:{line}" in err, err
     assert f"field '{field}'" in err and message in err
     assert json.loads(hanoi("campaign", "list", "--json").stdout) == []
@@ -124,7 +131,9 @@ def test_bad_campaign_file_stores_nothing(
 
 def test_toml_syntax_error_names_the_line(hanoi: Cli, write) -> None:  # type: ignore[no-untyped-def]
     result = hanoi("campaign", "create", str(write("x.toml", 'key = "a"\nyear = = 2026\n')))
-    assert result.exit_code == 2 and "x.toml:2" in result.stderr and "not valid TOML" in result.stderr
+    assert (
+        result.exit_code == 2 and "x.toml:2" in result.stderr and "not valid TOML" in result.stderr
+    )
 
 
 def test_show_unknown_campaign(hanoi: Cli) -> None:

@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
@@ -26,7 +25,9 @@ def _spawn(url: str, case: int, actor: str) -> subprocess.Popen[str]:
     args = [sys.executable, "-m", "inspect_engine", "--db", url, "case", "advance", str(case)]
     args += ["announce", "--actor", actor, "--role", "team_lead", "--expect-version", "1"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 def _wait_for_blocked(engine: Engine, count: int) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, text
@@ -96,7 +98,15 @@ def test_whole_lifecycle_with_a_reinspection_loop(campaign: Cli, tmp_path: Path)
     assert data["version"] == 10
     assert set(data) >= {"id", "unit_code", "state", "version", "workflow", "workflow_version"}
     assert set(data["events"][0]) >= {
-        "seq", "trigger", "from", "to", "actor", "role", "at", "payload", "hash",
+        "seq",
+        "trigger",
+        "from",
+        "to",
+        "actor",
+        "role",
+        "at",
+        "payload",
+        "hash",
     }
 
 
@@ -215,23 +225,30 @@ def test_expected_version_conflict(campaign: Cli, tmp_path: Path) -> None:
     assert stale.exit_code == 2 and "changed since you read it" in stale.stderr
 
 
-def test_at_cannot_go_back_in_time(campaign: Cli, tmp_path: Path) -> None:
+def test_at_records_when_it_happened_but_not_out_of_order(campaign: Cli) -> None:
     case = case_id(campaign)
-    first = campaign("case", "advance", str(case), "announce", *LEAD, "--at", "2026-09-01T09:00")
-    assert first.exit_code == 0
+    moment = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    first = campaign("case", "advance", str(case), "announce", *LEAD, "--at", moment.isoformat())
+    assert first.exit_code == 0, first.stderr
+    events = show(campaign, case)["events"]
+    assert events[-1]["at"] == moment.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).isoformat()
     back = campaign(
         "case", "advance", str(case), "request_evidence", *LEAD, "--at", "2026-08-01T09:00"
     )
     assert back.exit_code == 2 and "earlier than" in back.stderr
-    events = show(campaign, case)["events"]
-    assert events[-1]["at"] == "2026-09-01T09:00:00+07:00"
+    future = (moment + timedelta(days=1)).isoformat()
+    ahead = campaign("case", "advance", str(case), "request_evidence", *LEAD, "--at", future)
+    assert ahead.exit_code == 2 and "in the future" in ahead.stderr
+    assert len(show(campaign, case)["events"]) == 2
 
 
 def test_advance_all_announces_every_planned_case(campaign: Cli) -> None:
     result = campaign("case", "advance-all", "hanoi-2026", "announce", "--state", "planned", *LEAD)
     assert result.exit_code == 0, result.stderr
     assert "141 cases" in result.stdout
-    states = {c["state"] for c in json.loads(campaign("case", "list", "hanoi-2026", "--json").stdout)}
+    states = {
+        c["state"] for c in json.loads(campaign("case", "list", "hanoi-2026", "--json").stdout)
+    }
     assert states == {"announced"}
     verified = campaign("case", "verify", "hanoi-2026", "--json")
     assert verified.exit_code == 0
@@ -240,9 +257,13 @@ def test_advance_all_announces_every_planned_case(campaign: Cli) -> None:
 
 def test_advance_all_is_all_or_nothing(campaign: Cli, tmp_path: Path) -> None:
     one = case_id(campaign, "SNV")
-    assert advance(campaign, one, "cancel", data={"reason": "sáp nhập"}, tmp=tmp_path).exit_code == 0
+    assert (
+        advance(campaign, one, "cancel", data={"reason": "sáp nhập"}, tmp=tmp_path).exit_code == 0
+    )
     # Every planned case would need a visit_date to be rescheduled: the first refuses, none moves.
-    result = campaign("case", "advance-all", "hanoi-2026", "reschedule", "--state", "planned", *LEAD)
+    result = campaign(
+        "case", "advance-all", "hanoi-2026", "reschedule", "--state", "planned", *LEAD
+    )
     assert result.exit_code == 2 and "visit_date" in result.stderr
     verified = json.loads(campaign("case", "verify", "hanoi-2026", "--json").stdout)
     assert verified["events"] == 142
@@ -284,8 +305,17 @@ def test_migrate_moves_cases_with_an_event(
     case = case_id(campaign)
     assert advance(campaign, case, "announce", tmp=tmp_path).exit_code == 0
     result = campaign(
-        "workflow", "migrate", "cchc-inspection", "--from", "1", "--to", "2",
-        "--map", "announced=planned", "--actor", "lan",
+        "workflow",
+        "migrate",
+        "cchc-inspection",
+        "--from",
+        "1",
+        "--to",
+        "2",
+        "--map",
+        "announced=planned",
+        "--actor",
+        "lan",
     )
     assert result.exit_code == 0, result.stderr
     assert "141 cases moved" in result.stdout
@@ -303,10 +333,14 @@ def test_changed_definition_under_the_same_version_is_refused(
     v1 = (REPO / "workflows" / "cchc-inspection" / "v1.yaml").read_text(encoding="utf-8")
     folder = tmp_path / "wf" / "cchc-inspection"
     folder.mkdir(parents=True)
-    (folder / "v1.yaml").write_text(v1.replace("roles: [team_lead, system]", "roles: [team_lead]", 1))
+    (folder / "v1.yaml").write_text(
+        v1.replace("roles: [team_lead, system]", "roles: [team_lead]", 1)
+    )
     monkeypatch.setenv("INSPECT_WORKFLOWS_PATH", str(tmp_path / "wf"))
-    other = (EXAMPLES / "hanoi-2026.toml").read_text(encoding="utf-8").replace(
-        'key = "hanoi-2026"', 'key = "hanoi-2026-b"'
+    other = (
+        (EXAMPLES / "hanoi-2026.toml")
+        .read_text(encoding="utf-8")
+        .replace('key = "hanoi-2026"', 'key = "hanoi-2026-b"')
     )
     path = tmp_path / "b.toml"
     path.write_text(other, encoding="utf-8")

@@ -91,7 +91,7 @@ def test_optimistic_locking_rejects_a_stale_write(engine: Engine) -> None:
 def test_foreign_keys_are_enforced(engine: Engine) -> None:
     with Session(engine) as s:
         s.add(UnitRow(code="U2", name="Xã Hai", kind="no-such-kind", updated_at=NOW))
-        with pytest.raises(Exception, match="(?i)foreign key"):
+        with pytest.raises(Exception, match=r"(?i)foreign key"):
             s.commit()
 
 

@@ -73,7 +73,12 @@ def test_sectors_are_split_on_semicolons(cli: Cli, write) -> None:  # type: igno
 
 GOOD = "01,Thành phố Hà Nội,province,,,\nNEW1,Xã Mới,commune,01,,Bắc\n"
 BAD_ROWS = {
-    "unknown kind": (GOOD + "NEW2,Xã Hai,village,01,,\n", 4, "field 'kind'", "unknown kind 'village'"),
+    "unknown kind": (
+        GOOD + "NEW2,Xã Hai,village,01,,\n",
+        4,
+        "field 'kind'",
+        "unknown kind 'village'",
+    ),
     "duplicate code": (GOOD + "NEW1,Xã Lặp,commune,01,,\n", 4, "field 'code'", "duplicate code"),
     "empty name": (GOOD + "NEW2,,commune,01,,\n", 4, "field 'name'", "name is empty"),
     "unknown parent": (GOOD + "NEW2,Xã Hai,commune,99,,\n", 4, "field 'parent_code'", "'99'"),

@@ -47,9 +47,17 @@ def test_wheel_works_from_a_fresh_virtualenv(tmp_path: Path) -> None:
     assert demo.returncode == 0, demo.stderr
     assert "15 departments, 126 communes/wards, 141 open cases" in demo.stdout
     site = subprocess.run(
-        [str(python), "-c", "import inspect_engine, pathlib; "
-         "print(pathlib.Path(inspect_engine.__file__).parent)"],
-        capture_output=True, text=True, check=True,
+        [
+            str(python),
+            "-c",
+            "import inspect_engine, pathlib; print(pathlib.Path(inspect_engine.__file__).parent)",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
+    assert str(env_dir) in site, "the installed package, not the checkout"
     notices = Path(site) / "_data" / "notices"
-    assert notices.is_dir() and any(notices.iterdir())
+    assert (notices / "README.md").is_file()
+    assert (Path(site) / "_data" / "workflows" / "cchc-inspection" / "v1.yaml").is_file()

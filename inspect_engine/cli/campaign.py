@@ -45,13 +45,25 @@ def list_(
     if as_json:
         print_json(
             [
-                {"key": c.key, "title": c.title, "year": c.year, "cases": c.cases, "states": c.states}
+                {
+                    "key": c.key,
+                    "title": c.title,
+                    "year": c.year,
+                    "cases": c.cases,
+                    "states": c.states,
+                }
                 for c in rows
             ]
         )
         return
     table = [
-        (c.key, c.year, c.title, c.cases, ", ".join(f"{s} {n}" for s, n in sorted(c.states.items())))
+        (
+            c.key,
+            c.year,
+            c.title,
+            c.cases,
+            ", ".join(f"{s} {n}" for s, n in sorted(c.states.items())),
+        )
         for c in rows
     ]
     print_table("campaigns", ["key", "year", "title", "cases", "states"], table)
@@ -76,10 +88,14 @@ def show(
         return
     say(f"{spec.key}: {spec.title}")
     say(f"  plan {spec.plan.number} of {spec.plan.date:%d/%m/%Y}, issued by {spec.issuer.body}")
-    say(f"  window {spec.window_start} .. {spec.window_end}; workflow {row.workflow_name} "
-        f"v{row.workflow_version}")
-    say(f"  lead times: notice {spec.lead_times.notice_working_days} working days, evidence "
-        f"{spec.lead_times.evidence_working_days} working days before the visit")
+    say(
+        f"  window {spec.window_start} .. {spec.window_end}; workflow {row.workflow_name} "
+        f"v{row.workflow_version}"
+    )
+    say(
+        f"  lead times: notice {spec.lead_times.notice_working_days} working days, evidence "
+        f"{spec.lead_times.evidence_working_days} working days before the visit"
+    )
     say(f"  {len(targets)} target units; focus sectors: {', '.join(spec.focus_sectors) or '-'}")
     print_table(
         "teams",

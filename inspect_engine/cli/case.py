@@ -192,6 +192,8 @@ def verify(
         for problem in result.problems:
             say(f"  {problem}")
     else:
-        say(f"{key}: {result.cases} cases, {result.events} events, chains valid; head {result.head}")
+        say(
+            f"{key}: {result.cases} cases, {result.events} events, chains valid; head {result.head}"
+        )
     if result.problems:
         raise typer.Exit(1)

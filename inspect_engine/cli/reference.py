@@ -32,15 +32,20 @@ def commands(group: Any, path: tuple[str, ...] = ("inspect-engine",)) -> Iterato
 
 
 def _usage(path: str, command: Any) -> str:
-    args = [p.human_readable_name for p in command.params if p.param_type_name == "argument"]
+    args = [
+        (p.metavar or p.name or "").upper()
+        for p in command.params
+        if p.param_type_name == "argument"
+    ]
     has_options = any(p.param_type_name == "option" for p in command.params)
-    return " ".join([path, *(["[OPTIONS]"] if has_options else []), *args])
+    subcommand = ["COMMAND"] if hasattr(command, "commands") else []
+    return " ".join([path, *(["[OPTIONS]"] if has_options else []), *subcommand, *args])
 
 
 def render() -> str:
     root = typer.main.get_command(app)
     lines = [START, ""]
-    for path, command in commands(root):
+    for path, command in [("inspect-engine", root), *commands(root)]:
         lines += [f"### `{_usage(path, command)}`", ""]
         for paragraph in (command.help or "").strip().split("\n\n"):
             text = " ".join(line.strip() for line in paragraph.splitlines())

@@ -15,7 +15,9 @@ app = typer.Typer(help="The registry of units (departments, communes, ...).", no
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="CSV with header code,name,kind,parent_code,sectors,area"),
+    file: Path = typer.Argument(
+        ..., help="CSV with header code,name,kind,parent_code,sectors,area"
+    ),
 ) -> None:
     """Import units from a CSV file, updating units with the same code.
 

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import typer
 
-from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say, settings, unit_of_work
+from inspect_engine.cli.common import (
+    JSON_HELP,
+    print_json,
+    print_table,
+    say,
+    settings,
+    unit_of_work,
+)
 from inspect_engine.domain.workflow import find_definition, list_definitions, load_definition
 from inspect_engine.errors import InputError
 from inspect_engine.services import cases
@@ -28,7 +35,9 @@ def validate(file: Path = typer.Argument(..., help="Workflow definition (YAML)."
 
 
 @app.command("list")
-def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+def list_(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)
+) -> None:
     """List the workflow definitions found in the workflow folders.
 
     Example: inspect-engine workflow list

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+import datetime as dt
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -185,7 +186,9 @@ class _Reader:
         for key in data:
             if key not in allowed:
                 where = f"{path}.{key}" if path else key
-                raise self.fail(where, f"unknown field {key!r}; expected one of: {', '.join(allowed)}")
+                raise self.fail(
+                    where, f"unknown field {key!r}; expected one of: {', '.join(allowed)}"
+                )
 
     def get(
         self,
@@ -207,7 +210,7 @@ class _Reader:
             raise self.fail(where, f"must be {kind.__name__}, got {value!r}")
         if isinstance(value, str):
             value = clean(value)
-        return value  # type: ignore[return-value]
+        return value  # type: ignore[no-any-return]
 
     def text(self, data: Mapping[str, Any], path: str, key: str, default: str | None = None) -> str:
         value = self.get(data, path, key, str, default)
@@ -224,7 +227,7 @@ class _Reader:
             out.append(clean(v))
         return tuple(out)
 
-    def date(self, value: Any, where: str) -> date:
+    def day(self, value: Any, where: str) -> dt.date:
         if isinstance(value, date):
             return value
         if isinstance(value, str):
@@ -241,12 +244,14 @@ class _Reader:
         out: list[date] = []
         for i, value in enumerate(values):
             if isinstance(value, str) and ".." in value:
-                first, last = (self.date(part.strip(), f"{where}[{i}]") for part in value.split(".."))
+                first, last = (
+                    self.day(part.strip(), f"{where}[{i}]") for part in value.split("..")
+                )
                 if last < first:
                     raise self.fail(f"{where}[{i}]", f"range {value!r} ends before it starts")
                 out.extend(first + timedelta(days=n) for n in range((last - first).days + 1))
             else:
-                out.append(self.date(value, f"{where}[{i}]"))
+                out.append(self.day(value, f"{where}[{i}]"))
         return tuple(sorted(set(out)))
 
     def whole(self, data: Mapping[str, Any], path: str, key: str, default: int, low: int) -> int:
@@ -321,8 +326,8 @@ class _Reader:
 
     def window(self, data: Mapping[str, Any], year: int) -> tuple[date, date]:
         self.table(data, "window", ("start", "end"))
-        start = self.date(data.get("start", date(year, 8, 1)), "window.start")
-        end = self.date(data.get("end", date(year, 12, 31)), "window.end")
+        start = self.day(data.get("start", date(year, 8, 1)), "window.start")
+        end = self.day(data.get("end", date(year, 12, 31)), "window.end")
         for name, day in (("start", start), ("end", end)):
             if day.year != year:
                 raise self.fail(f"window.{name}", f"window {name} {day} is outside the year {year}")
@@ -334,7 +339,7 @@ class _Reader:
         self.table(data, "plan", ("number", "date"))
         if "date" not in data:
             raise self.fail("plan.date", "missing field 'date'")
-        return PlanRef(self.text(data, "plan", "number"), self.date(data["date"], "plan.date"))
+        return PlanRef(self.text(data, "plan", "number"), self.day(data["date"], "plan.date"))
 
     def issuer(self, data: Mapping[str, Any]) -> Issuer:
         fields = ("parent_body", "body", "body_code", "place", "signer_title", "signer_name")
@@ -416,7 +421,9 @@ class _Reader:
         base = PlanningPrefs()
         share = self.get(data, "planning", "reserve_share", float, base.reserve_share)
         if not 0 <= share < 1:
-            raise self.fail("planning.reserve_share", f"reserve_share must be in [0, 1), got {share}")
+            raise self.fail(
+                "planning.reserve_share", f"reserve_share must be in [0, 1), got {share}"
+            )
         weeks = self.whole(data, "planning", "reserve_weeks", base.reserve_weeks, 0)
         return PlanningPrefs(share, weeks)
 
@@ -439,4 +446,3 @@ _TOP_KEYS = (
     "planning",
     "workflow",
 )
-

@@ -10,6 +10,7 @@ from inspect_engine.errors import InputError
 
 _TABLE_RE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-]+)\s*\]\s*(#.*)?$")
 _ARRAY_TABLE_RE = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.\-]+)\s*\]\]\s*(#.*)?$")
+_POSITION_RE = re.compile(r"\s*\(at line (\d+), column \d+\)")
 _KEY_RE = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]+\")\s*=")
 
 
@@ -23,8 +24,10 @@ class TomlSource:
         try:
             self.data: dict[str, Any] = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            line = getattr(exc, "lineno", None)
-            message = getattr(exc, "msg", str(exc))
+            # Python < 3.14 only puts the position in the message: "... (at line 2, column 8)".
+            where = _POSITION_RE.search(str(exc))
+            line = int(where.group(1)) if where else None
+            message = _POSITION_RE.sub("", str(exc)).strip()
             raise InputError(f"not valid TOML: {message}", source=source, line=line) from None
         self._lines = self._index(text)
 

@@ -1,4 +1,4 @@
-"""Campaign handlers: create a campaign from its file (opening one case per target), read it back."""
+"""Campaign handlers: create a campaign from its file (one case per target), read it back."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlmodel import Session, col, func, select
 
 from inspect_engine.domain.campaign import CampaignSpec, check_against_registry, parse_campaign
 from inspect_engine.domain.toml_source import TomlSource
+from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services import workflows
 from inspect_engine.services.cases import open_case_events
-from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.services.units import kind_names, read_file
 from inspect_engine.storage.tables import CampaignRow, CaseRow, UnitRow
@@ -161,7 +161,9 @@ def campaign_cases(uow: UnitOfWork, key: str, state: str | None = None) -> list[
         return list(uow.session.exec(query))
 
 
-def campaign_json(row: CampaignRow, spec: CampaignSpec, targets: Sequence[str]) -> dict[str, object]:
+def campaign_json(
+    row: CampaignRow, spec: CampaignSpec, targets: Sequence[str]
+) -> dict[str, object]:
     """The documented JSON of `campaign show KEY --json`."""
     return {
         "key": spec.key,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from inspect_engine.settings import DISPLAY_TZ
 from inspect_engine.storage.event_store import CaseHead, EventStore, StaleCase
 from inspect_engine.storage.uow import UnitOfWork
 
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of different machines disagree a little
 CHAIN_RETRIES = 8  # another case of the same campaign took our campaign-chain position: retry
 
 
@@ -131,6 +132,8 @@ def _apply(
     payload = dict(request.payload or {})
     check_role(defn, request.trigger, request.role)
     at = as_utc(request.at) if request.at else now
+    if at > now + FUTURE_TOLERANCE:
+        raise InputError(f"--at {at.isoformat()} is in the future", field="--at")
     if request.at is not None:
         previous = store.last_event_at(head)
         if previous is not None and at < as_utc(previous):
@@ -196,9 +199,7 @@ def _conflict(case_id: int, seen: int, now_at: int | None) -> ConflictError:
     )
 
 
-def advance(
-    uow: UnitOfWork, case_id: int, request: Request, *, clock: Clock = utc_now
-) -> Advanced:
+def advance(uow: UnitOfWork, case_id: int, request: Request, *, clock: Clock = utc_now) -> Advanced:
     """Fire one trigger on one case in one transaction."""
     for _attempt in range(CHAIN_RETRIES):
         with uow:
@@ -402,9 +403,13 @@ def migrate(
         states = {s.name for s in new.states}
         for source, target in mapping.items():
             if source not in {s.name for s in old.states}:
-                raise InputError(f"{source!r} is not a state of {name} v{from_version}", field="--map")
+                raise InputError(
+                    f"{source!r} is not a state of {name} v{from_version}", field="--map"
+                )
             if target not in states:
-                raise InputError(f"{target!r} is not a state of {name} v{to_version}", field="--map")
+                raise InputError(
+                    f"{target!r} is not a state of {name} v{to_version}", field="--map"
+                )
         store = EventStore(uow.session.connection())
         batch = _Batch(store)
         now = clock()

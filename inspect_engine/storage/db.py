@@ -68,7 +68,9 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://"))).get_current_head()
+    head = ScriptDirectory.from_config(
+        alembic_config(create_engine("sqlite://"))
+    ).get_current_head()
     assert head is not None
     return head
 

@@ -106,13 +106,13 @@ class EventStore:
         rows = self.conn.execute(
             select(_event).where(_event.c.case_id == case_id).order_by(_event.c.seq)
         )
-        return [to_event(row._mapping) for row in rows]
+        return [to_event(dict(row._mapping)) for row in rows]
 
     def campaign_events(self, campaign_key: str) -> list[Event]:
         rows = self.conn.execute(
             select(_event).where(_event.c.campaign_key == campaign_key).order_by(_event.c.chain_seq)
         )
-        return [to_event(row._mapping) for row in rows]
+        return [to_event(dict(row._mapping)) for row in rows]
 
     def count_events(self, campaign_key: str) -> int:
         return int(

@@ -13,14 +13,14 @@ from sqlmodel import Field, SQLModel
 
 
 class UnitKindRow(SQLModel, table=True):
-    __tablename__: ClassVar[str] = "unit_kind"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "unit_kind"
 
     name: str = Field(primary_key=True, max_length=40)
     label: str = Field(default="", max_length=200)
 
 
 class UnitRow(SQLModel, table=True):
-    __tablename__: ClassVar[str] = "unit"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "unit"
 
     code: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=300)
@@ -28,11 +28,11 @@ class UnitRow(SQLModel, table=True):
     parent_code: str | None = Field(default=None, foreign_key="unit.code", max_length=40)
     sectors: list[str] = Field(default_factory=list, sa_type=JSON)
     area: str = Field(default="", max_length=200, index=True)
-    updated_at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class CampaignRow(SQLModel, table=True):
-    __tablename__: ClassVar[str] = "campaign"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "campaign"
 
     key: str = Field(primary_key=True, max_length=80)
     title: str = Field(max_length=500)
@@ -44,7 +44,7 @@ class CampaignRow(SQLModel, table=True):
     # The validated campaign file as a JSON document (see domain.campaign.CampaignSpec.to_json).
     spec: dict[str, Any] = Field(sa_type=JSON)
     source_text: str
-    created_at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 _case_version = Column("version", Integer, nullable=False)
@@ -53,7 +53,7 @@ _case_version = Column("version", Integer, nullable=False)
 class CaseRow(SQLModel, table=True):
     """One inspection: one unit in one campaign, driven by one workflow version."""
 
-    __tablename__: ClassVar[str] = "inspection_case"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "inspection_case"
     __table_args__ = (UniqueConstraint("campaign_key", "unit_code"),)
     # Optimistic locking: every UPDATE checks and bumps the version.
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _case_version}
@@ -65,7 +65,7 @@ class CaseRow(SQLModel, table=True):
     version: int | None = Field(default=None, sa_column=_case_version)
     workflow_name: str = Field(max_length=80)
     workflow_version: int
-    created_at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
     # The head of the case's own hash chain, kept here so a transition needs not read the log.
     last_seq: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
@@ -75,19 +75,19 @@ class WorkflowRow(SQLModel, table=True):
     """A workflow version as first used: cases are driven by this stored text, so editing a
     definition file in place cannot silently change running cases."""
 
-    __tablename__: ClassVar[str] = "workflow_definition"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "workflow_definition"
 
     name: str = Field(primary_key=True, max_length=80)
     version: int = Field(primary_key=True)
     fingerprint: str = Field(max_length=64)
     source_text: str
-    registered_at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    registered_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class EventRow(SQLModel, table=True):
     """The append-only event log, keyed by (case, seq). No code path updates or deletes it."""
 
-    __tablename__: ClassVar[str] = "case_event"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "case_event"
     __table_args__ = (UniqueConstraint("campaign_key", "chain_seq"),)
 
     case_id: int = Field(foreign_key="inspection_case.id", primary_key=True)
@@ -99,7 +99,7 @@ class EventRow(SQLModel, table=True):
     to_state: str = Field(max_length=60)
     actor: str = Field(max_length=200)
     role: str = Field(max_length=40)
-    at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    at: datetime = Field(sa_type=DateTime(timezone=True))
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     workflow_name: str = Field(max_length=80)
     workflow_version: int
@@ -112,7 +112,7 @@ class EventRow(SQLModel, table=True):
 class EffectRow(SQLModel, table=True):
     """Effects queued by transitions (issue a notice, start a deadline), done by later workers."""
 
-    __tablename__: ClassVar[str] = "case_effect"  # type: ignore[misc]
+    __tablename__: ClassVar[str] = "case_effect"
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="inspection_case.id", index=True)
@@ -120,4 +120,4 @@ class EffectRow(SQLModel, table=True):
     effect: str = Field(max_length=80)
     args: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     status: str = Field(default="pending", max_length=20, index=True)
-    created_at: datetime = Field(sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))

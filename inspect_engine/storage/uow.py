@@ -35,11 +35,11 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session = self.session
+        # close() rolls back whatever was not committed and detaches the loaded rows intact
+        # (rollback() would expire them, and a read-only handler returns them).
         try:
-            session.rollback()
+            self.session.close()
         finally:
-            session.close()
             self._session = None
 
     def commit(self) -> None:

@@ -1,0 +1,305 @@
+"""Benchmark of the visit planner: `python bench/planner.py` from the repository root.
+
+Two instances: "hanoi-2026" (141 units of examples/hanoi-units.csv, 3 teams of 2 visits a day)
+and "national" (the 3,321 communes of bench/data/vn-communes-2025.csv, 40 teams of 1 visit a
+day, unavailable weeks and conflicts of interest, about 84% of capacity used). Each measurement
+runs in a fresh subprocess; peak memory is that process's `ru_maxrss` (resource.getrusage).
+Raw baselines from the same run: time ratio = solver time / greedy time; memory ratio = solver
+peak / peak of a process that only loads the instance. It is a report: the exit code is 0 even
+when a target fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import resource
+import subprocess
+import sys
+import time
+import tomllib
+import zlib
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from inspect_engine.domain.planning import (  # noqa: E402
+    Infeasible,
+    Problem,
+    Team,
+    Visit,
+    check,
+    greedy,
+    objective,
+    solve,
+)
+
+FOCUS = {
+    "Tài nguyên và Môi trường",
+    "Xây dựng",
+    "Quy hoạch - Kiến trúc",
+    "Tài chính",
+    "Thông tin và Truyền thông",
+    "Giáo dục",
+    "Y tế",
+    "Tư pháp",
+    "Thanh tra",
+}
+START, END = date(2026, 8, 1), date(2026, 12, 31)
+NOTES: list[str] = []
+
+
+def working_days() -> tuple[date, ...]:
+    try:
+        from inspect_engine.domain.calendar import WorkingCalendar
+
+        return tuple(WorkingCalendar(years=[2026]).working_days(START, END))
+    except ImportError:
+        import holidays
+
+        vn = holidays.country_holidays("VN", years=[2026])
+        n = (END - START).days + 1
+        days = (START + timedelta(k) for k in range(n))
+        return tuple(d for d in days if d.weekday() < 5 and d not in vn)
+
+
+def _hash(text: str, salt: str) -> int:
+    return zlib.crc32(f"{salt}:{text}".encode())
+
+
+def hanoi(*, issuer_conflicts: bool = False) -> Problem:
+    """141 units (departments and communes); teams, days off and members from the example TOML."""
+    days = working_days()
+    campaign = tomllib.loads((REPO / "examples" / "hanoi-2026.toml").read_text("utf-8"))
+    issuer = campaign["issuer"]["body_code"]
+    teams = []
+    for spec in campaign["teams"]:
+        off: set[date] = set()
+        for span in spec.get("unavailable", []):
+            a, _, b = span.partition("..")
+            first, last = date.fromisoformat(a), date.fromisoformat(b or a)
+            off |= {first + timedelta(k) for k in range((last - first).days + 1)}
+        members = {m["unit"] for m in spec["members"]}
+        if not issuer_conflicts:
+            members.discard(issuer)
+        teams.append(Team(spec["name"], 2, frozenset(off), frozenset(members)))
+    units = REPO / "examples" / "hanoi-units.csv"
+    visits: list[Visit] = []
+    if units.exists():
+        with units.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                if row["kind"] in ("department", "commune"):
+                    focus = bool(FOCUS & set(filter(None, row["sectors"].split(";"))))
+                    visits.append(Visit(len(visits) + 1, row["code"], row["area"], focus))
+    else:
+        NOTES.append("hanoi-units.csv missing: synthetic 141-unit instance")
+        for k in range(141):
+            visits.append(Visit(k + 1, f"U{k:03d}", f"A{k % 30}", k % 3 == 0))
+    # Notice lead time: 10 working days after the plan date (27/07/2026).
+    earliest = days[[d >= date(2026, 7, 27) for d in days].index(True) + 9]
+    visits = [replace(v, earliest=earliest) for v in visits]
+    return Problem(days=days, teams=tuple(teams), visits=tuple(visits))
+
+
+def national() -> Problem:
+    """All communes, 40 teams × 1 visit a day; deterministic days off, conflicts and blackouts."""
+    days = working_days()
+    weeks = [days[k : k + 5] for k in range(0, len(days) - 4, 5)]
+    with (REPO / "bench" / "data" / "vn-communes-2025.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    n_teams = 40
+    members: list[set[str]] = [set() for _ in range(n_teams)]
+    visits = []
+    for k, row in enumerate(rows):
+        code = row["code"]
+        if _hash(code, "conflict") % 100 < 5:  # ~5% of units: a member of one team is from it
+            members[_hash(code, "team") % n_teams].add(code)
+        blackout: frozenset[date] = frozenset()
+        if _hash(code, "blackout") % 100 < 3:  # ~3%: one week the unit cannot host
+            blackout = frozenset(weeks[_hash(code, "week") % len(weeks)])
+        focus = _hash(code, "focus") % 100 < 30
+        visits.append(Visit(k + 1, code, row["province_code"], focus, blackout=blackout))
+    teams = []
+    for t in range(n_teams):
+        off = set(weeks[(3 * t) % len(weeks)])  # every team: one week off (training, leave)
+        if t % 2 == 0:  # half the teams: a second week
+            off |= set(weeks[(7 * t + 5) % len(weeks)])
+        teams.append(Team(f"Đoàn {t + 1:02d}", 1, frozenset(off), frozenset(members[t])))
+    return Problem(days=days, teams=tuple(teams), visits=tuple(visits))
+
+
+INSTANCES = {"hanoi-2026": hanoi, "national": national}
+
+
+def worker(name: str, mode: str) -> dict[str, Any]:
+    """One measurement in this (fresh) process."""
+    problem = INSTANCES[name]()
+    out: dict[str, Any] = {
+        "visits": len(problem.visits),
+        "teams": len(problem.teams),
+        "days": len(problem.days),
+    }
+    t0 = time.perf_counter()
+    if mode == "greedy":
+        plan = greedy(problem)
+        out["time"] = time.perf_counter() - t0
+        out["objective"] = objective(problem, plan)
+        out["unassigned"] = len(problem.visits) - len(plan)
+    elif mode == "solve":
+        sol = solve(problem)
+        out["time"] = time.perf_counter() - t0
+        out.update(
+            objective=sol.objective,
+            lower_bound=sol.lower_bound,
+            gap=sol.gap,
+            core_gap=sol.core_gap,
+            check=check(problem, sol.assignments),
+            stats=dict(sol.stats),
+        )
+    elif mode in ("flow", "fill", "local", "cpsat"):
+        out.update(stage2(problem, mode))
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def stage2(problem: Problem, mode: str) -> dict[str, Any]:
+    """Area terms after each stage-2 variant, from the same flow plan, same time budget."""
+    from inspect_engine.domain.planning.flow import build_slots, solve_core
+    from inspect_engine.domain.planning.problem import Assignment, CostModel, area_cost
+    from inspect_engine.domain.planning.refine import LocalSearch, cpsat_lns, fill
+
+    slots = build_slots(problem, CostModel(problem))
+    core = solve_core(problem, slots)
+    plan = [s for s in core.slots if s is not None]
+    t0 = time.perf_counter()
+    if mode != "flow":
+        plan = fill(problem, slots, plan, core.class_of)
+    extra: dict[str, float] = {}
+    if mode == "local":
+        ls = LocalSearch(problem, slots, plan)
+        extra = ls.run(t0 + problem.time_limit_s)
+        plan = [(ls.team[v], ls.day[v]) for v in range(len(plan))]
+    elif mode == "cpsat":
+        plan, extra = cpsat_lns(problem, slots, plan, t0 + problem.time_limit_s)
+    elapsed = time.perf_counter() - t0
+    rows = [
+        Assignment(v.case_id, problem.teams[t].name, problem.days[i])
+        for v, (t, i) in zip(problem.visits, plan, strict=True)
+    ]
+    full = objective(problem, rows)
+    return {
+        "time": elapsed,
+        "objective": full,
+        "area": area_cost(problem, rows),
+        "lower_bound": core.optimum,
+        "check": check(problem, rows),
+        **extra,
+    }
+
+
+def run(name: str, mode: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--worker", name, mode],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"}
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report() -> None:
+    print(
+        f"visit planner benchmark: {len(working_days())} working days 01/08-31/12/2026; "
+        "peak memory = ru_maxrss of a fresh subprocess per measurement"
+    )
+    try:
+        solve(hanoi(issuer_conflicts=True))
+        print("hanoi-2026 with the example's members: feasible")
+    except Infeasible as exc:
+        print("hanoi-2026 with the example's team members as conflicts: Infeasible:")
+        for reason in exc.reasons:
+            print(f"  - {reason}")
+        print(
+            "  (every team has a member from the issuer SNV; below, the issuer's own staff do "
+            "not count as a conflict)"
+        )
+    for name in INSTANCES:
+        base, gr, so = run(name, "load"), run(name, "greedy"), run(name, "solve")
+        if "error" in so:
+            print(f"\n[{name}] solver failed: {so['error']}")
+            continue
+        print(f"\n[{name}] {so['visits']} visits, {so['teams']} teams, {so['days']} days")
+        st = so["stats"]
+        ratio_t = so["time"] / max(gr["time"], 1e-9)
+        ratio_m = so["maxrss_mb"] / base["maxrss_mb"]
+        print(
+            f"  time          {so['time']:8.2f} s   (greedy {gr['time']:.3f} s;"
+            f" ratio {ratio_t:.1f}x)"
+            f"  flow {st['flow_build_s'] + st['flow_solve_s'] + st['flow_decompose_s']:.2f} s"
+            f" [{st['flow_arcs']:.0f} arcs, {st['flow_classes']:.0f} classes],"
+            f" stage 2 {st['refine_s']:.2f} s"
+        )
+        print(
+            f"  peak memory   {so['maxrss_mb']:8.1f} MB"
+            f"  (load-only process {base['maxrss_mb']:.1f} MB;"
+            f" ratio {ratio_m:.2f}x)"
+        )
+        print(
+            f"  objective     {so['objective']:>10,}  (area terms {st['area_terms']:,.0f};"
+            f" flow plan's area terms {st['flow_area_terms']:,.0f})"
+        )
+        print(f"  lower bound   {so['lower_bound']:>10,}  (core optimum, exact min-cost flow)")
+        print(f"  gap           {so['gap']:10.4f}   core gap {so['core_gap']:.1f}")
+        print(
+            f"  greedy        {gr['objective']:>10,}  ({gr['unassigned']} unassigned;"
+            f" ratio to solver {gr['objective'] / so['objective']:.2f}x)"
+        )
+        print(f"  utilisation   {st['utilisation']:10.3f}")
+        print(f"  checker       {'valid' if not so['check'] else so['check'][:3]}")
+        if name == "national":
+            print(
+                f"  TARGET national plan <= 10 s: {verdict(so['time'] <= 10)} ({so['time']:.2f} s)"
+            )
+            print(
+                f"  TARGET national peak <= 1 GB: {verdict(so['maxrss_mb'] <= 1024)}"
+                f" ({so['maxrss_mb']:.0f} MB)"
+            )
+            print(f"  TARGET core gap 0:            {verdict(so['core_gap'] == 0)}")
+            print(f"  TARGET checker passes:        {verdict(not so['check'])}")
+            print("  stage 2 variants (same flow plan, 5 s budget):")
+            for mode in ("flow", "fill", "local", "cpsat"):
+                r = run(name, mode)
+                if "error" in r:
+                    print(f"    {mode:6s} error: {r['error']}")
+                    continue
+                extra = ", ".join(
+                    f"{k} {v:.0f}"
+                    for k, v in r.items()
+                    if k in ("ls_evaluations", "ls_passes", "cpsat_steps", "cpsat_improving")
+                )
+                print(
+                    f"    {mode:6s} objective {r['objective']:>10,}  area terms {r['area']:>10,}"
+                    f"  {r['time']:5.2f} s  checker {'valid' if not r['check'] else 'INVALID'}"
+                    f"{'  (' + extra + ')' if extra else ''}"
+                )
+    for note in NOTES:
+        print(f"note: {note}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        print(json.dumps(worker(sys.argv[2], sys.argv[3]), default=str))
+    else:
+        report()
