@@ -205,17 +205,14 @@ def test_cancel_with_reason(campaign: Cli, tmp_path: Path) -> None:
     assert again.exit_code == 2
 
 
-def test_effects_are_queued_with_the_transition(
-    campaign: Cli, engine: Engine, tmp_path: Path
-) -> None:
+def test_effects_are_queued_with_the_transition(campaign: Cli, tmp_path: Path) -> None:
     case = case_id(campaign)
     assert advance(campaign, case, "announce", tmp=tmp_path).exit_code == 0
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT effect, event_seq FROM case_effect WHERE case_id = :c ORDER BY id"),
-            {"c": case},
-        ).all()
-    assert [tuple(r) for r in rows] == [("issue_notice", 2), ("start_deadline", 2)]
+    event = show(campaign, case)["events"][-1]
+    assert event["effects"] == [
+        {"effect": "issue_notice", "args": {"notice": "thong-bao-kiem-tra"}},
+        {"effect": "start_deadline", "args": {"deadline": "evidence_due"}},
+    ]
 
 
 def test_expected_version_conflict(campaign: Cli, tmp_path: Path) -> None:
@@ -286,7 +283,6 @@ def test_tampering_is_detected(campaign: Cli, engine: Engine, tmp_path: Path) ->
 def test_deleting_a_whole_case_is_detected(campaign: Cli, engine: Engine) -> None:
     case = case_id(campaign, "SNV")
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM case_effect WHERE case_id = :c"), {"c": case})
         conn.execute(text("DELETE FROM case_event WHERE case_id = :c"), {"c": case})
         conn.execute(text("DELETE FROM inspection_case WHERE id = :c"), {"c": case})
     result = campaign("case", "verify", "hanoi-2026", "--json")

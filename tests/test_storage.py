@@ -120,3 +120,12 @@ def test_database_url_from_environment(tmp_path, monkeypatch) -> None:  # type: 
     result = CliRunner().invoke(app, ["init"])
     assert result.exit_code == 0 and "env.db" in result.stdout
     assert (tmp_path / "env.db").exists()
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []

@@ -13,7 +13,7 @@ from rich.progress import Progress
 from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say, unit_of_work
 from inspect_engine.domain.events import as_utc
 from inspect_engine.errors import InputError
-from inspect_engine.services import campaigns
+from inspect_engine.services import audit, campaigns
 from inspect_engine.services import cases as service
 from inspect_engine.settings import DISPLAY_TZ
 
@@ -56,7 +56,7 @@ def show(
     Example: inspect-engine case show 12 --json
     """
     with unit_of_work(ctx) as uow:
-        view = service.show_case(uow, case_id)
+        view = audit.show_case(uow, case_id)
     if as_json:
         print_json(view.to_json())
         return
@@ -175,7 +175,7 @@ def verify(
     Example: inspect-engine case verify hanoi-2026
     """
     with unit_of_work(ctx) as uow:
-        result = service.verify_campaign(uow, key)
+        result = audit.verify_campaign(uow, key)
     if as_json:
         print_json(
             {

@@ -16,7 +16,7 @@ from inspect_engine.cli.common import (
 )
 from inspect_engine.domain.workflow import find_definition, list_definitions, load_definition
 from inspect_engine.errors import InputError
-from inspect_engine.services import cases
+from inspect_engine.services import migration
 
 app = typer.Typer(help="Workflow definitions (state machines as data).", no_args_is_help=True)
 
@@ -115,7 +115,7 @@ def migrate(
     Example: inspect-engine workflow migrate cchc-inspection --from 1 --to 2 --map findings=review --actor lan
     """
     with unit_of_work(ctx) as uow:
-        moved = cases.migrate(
+        moved = migration.migrate(
             uow,
             name,
             from_version,

@@ -7,10 +7,10 @@ The file format is documented in docs/campaign-format.md and shown by examples/h
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-import datetime as dt
 from datetime import date, timedelta
 from typing import Any, TypeVar
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 GENESIS = "0" * 64
 OPEN_TRIGGER = "open"  # the first event of every case: it enters the workflow's initial state
@@ -27,8 +26,9 @@ def canonical(data: Mapping[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One audited step of a case (a NamedTuple: bulk runs build thousands of them)."""
+
     campaign_key: str
     case_id: int
     seq: int
@@ -41,6 +41,7 @@ class Event:
     payload: Mapping[str, Any]
     workflow: str
     workflow_version: int
+    effects: Sequence[Mapping[str, Any]] = ()  # queued by the transition: {"effect", "args"}
     prev_hash: str = GENESIS
     hash: str = ""
     chain_seq: int = 0
@@ -59,6 +60,7 @@ class Event:
             "role": self.role,
             "at": as_utc(self.at).isoformat(timespec="microseconds"),
             "payload": self.payload,
+            "effects": list(self.effects),
             "workflow": self.workflow,
             "workflow_version": self.workflow_version,
             "prev": self.prev_hash,
@@ -75,11 +77,16 @@ def link_hash(chain_prev_hash: str, chain_seq: int, hash_: str) -> str:
 
 def seal(event: Event, *, prev_hash: str, chain_seq: int, chain_prev_hash: str) -> Event:
     """The event with both chains' links filled in."""
-    linked = replace(
-        event, prev_hash=prev_hash, chain_seq=chain_seq, chain_prev_hash=chain_prev_hash
+    fields = event.hashed_fields()
+    fields["prev"] = prev_hash
+    own = hashlib.sha256(canonical(fields)).hexdigest()
+    return event._replace(
+        prev_hash=prev_hash,
+        hash=own,
+        chain_seq=chain_seq,
+        chain_prev_hash=chain_prev_hash,
+        chain_hash=link_hash(chain_prev_hash, chain_seq, own),
     )
-    own = event_hash(linked)
-    return replace(linked, hash=own, chain_hash=link_hash(chain_prev_hash, chain_seq, own))
 
 
 def verify_case(events: Sequence[Event]) -> list[str]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session, col, select
 
 from inspect_engine.domain.workflow import WorkflowDefinition, find_definition, parse_definition
@@ -16,8 +19,8 @@ from inspect_engine.errors import InputError
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.storage.tables import WorkflowRow
 
-# Stored definitions never change, so a parsed one is cached per database and version.
-_parsed: dict[tuple[str, str, int], WorkflowDefinition] = {}
+# Stored definitions never change, so a parsed one is cached per database (engine) and version.
+_parsed: WeakKeyDictionary[Engine, dict[tuple[str, int], WorkflowDefinition]] = WeakKeyDictionary()
 
 
 def register(
@@ -52,15 +55,19 @@ def register(
     return defn
 
 
-def stored(session: Session, name: str, version: int) -> WorkflowDefinition:
-    """The definition a case runs on, parsed from the stored text (cached per fingerprint)."""
-    key = (str(session.get_bind().engine.url), name, version)
-    if key not in _parsed:
-        row = session.get(WorkflowRow, (name, version))
-        if row is None:
+def stored(conn: Connection, name: str, version: int) -> WorkflowDefinition:
+    """The definition a case runs on, parsed from the stored text (cached per database)."""
+    cache = _parsed.setdefault(conn.engine, {})
+    key = (name, version)
+    if key not in cache:
+        table = WorkflowRow.__table__  # type: ignore[attr-defined]
+        text = conn.execute(
+            select(table.c.source_text).where(table.c.name == name, table.c.version == version)
+        ).scalar()
+        if text is None:
             raise InputError(f"workflow {name} v{version} is not registered in this database")
-        _parsed[key] = parse_definition(row.source_text, f"{name} v{version} (stored)")
-    return _parsed[key]
+        cache[key] = parse_definition(text, f"{name} v{version} (stored)")
+    return cache[key]
 
 
 def registered(session: Session) -> list[WorkflowRow]:

@@ -61,7 +61,7 @@ class CaseRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_key: str = Field(foreign_key="campaign.key", max_length=80, index=True)
     unit_code: str = Field(foreign_key="unit.code", max_length=40)
-    state: str = Field(max_length=60, index=True)
+    state: str = Field(max_length=60)
     version: int | None = Field(default=None, sa_column=_case_version)
     workflow_name: str = Field(max_length=80)
     workflow_version: int
@@ -85,10 +85,18 @@ class WorkflowRow(SQLModel, table=True):
 
 
 class EventRow(SQLModel, table=True):
-    """The append-only event log, keyed by (case, seq). No code path updates or deletes it."""
+    """The append-only event log, keyed by (case, seq). No code path updates or deletes it.
+
+    It is also the outbox: each event lists the effects its transition queued (notices to
+    issue, deadlines to start or cancel); workers follow the log by campaign chain position.
+    """
 
     __tablename__: ClassVar[str] = "case_event"
-    __table_args__ = (UniqueConstraint("campaign_key", "chain_seq"),)
+    # Clustered on (case, seq) in SQLite too: one b-tree less to write per transition.
+    __table_args__ = (
+        UniqueConstraint("campaign_key", "chain_seq"),
+        {"sqlite_with_rowid": False},
+    )
 
     case_id: int = Field(foreign_key="inspection_case.id", primary_key=True)
     seq: int = Field(primary_key=True)
@@ -101,23 +109,10 @@ class EventRow(SQLModel, table=True):
     role: str = Field(max_length=40)
     at: datetime = Field(sa_type=DateTime(timezone=True))
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    effects: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     workflow_name: str = Field(max_length=80)
     workflow_version: int
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
     chain_prev_hash: str = Field(max_length=64)
     chain_hash: str = Field(max_length=64)
-
-
-class EffectRow(SQLModel, table=True):
-    """Effects queued by transitions (issue a notice, start a deadline), done by later workers."""
-
-    __tablename__: ClassVar[str] = "case_effect"
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="inspection_case.id", index=True)
-    event_seq: int
-    effect: str = Field(max_length=80)
-    args: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    status: str = Field(default="pending", max_length=20, index=True)
-    created_at: datetime = Field(sa_type=DateTime(timezone=True))

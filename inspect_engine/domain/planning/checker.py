@@ -45,7 +45,7 @@ def check(problem: Problem, assignments: Sequence[Assignment]) -> list[str]:
         at_lock = v.locked and v.current is not None and v.current == (a.team, a.day)
         if v.pinned is not None and not at_pin:
             out.append(f"{who} is pinned to {v.pinned[0]} on {v.pinned[1]:%d/%m/%Y}, got {when}")
-        elif v.locked and v.current is not None and not at_lock and not problem.force:
+        elif v.pinned is None and v.locked and v.current and not at_lock and not problem.force:
             out.append(
                 f"{who} was announced for {v.current[0]} on {v.current[1]:%d/%m/%Y} and may not "
                 "move without force"

@@ -13,16 +13,19 @@ stragglers onto the teams that carry most of it; it stops after a pass without i
 at `time_limit_s`. Visits with a current slot (re-planning) are left out of `fill`: moving them
 costs `move`, which no area gain can repay, so the search moves them only into cheaper slots.
 
-Why not CP-SAT: bench/planner.py runs the alternative, `cpsat_lns` (CP-SAT over a pair of
-teams at a time, all their visits free over all their slots, hinted with the current plan).
-National instance (3,321 visits, 40 teams, 106 days), same 5 s budget, from the same filled
-plan (figures are area terms; flow + fill is the common start):
-    flow alone                    area terms 3,404,880
-    flow + fill                   area terms    62,550
-    flow + fill + local search    area terms    19,200 (1.2 s, stops at a local optimum)
-    flow + fill + CP-SAT LNS      area terms    55,830 (5.0 s, 11 of 780 team pairs visited)
-CP-SAT needs ~0.4 s per team pair (model building in Python dominates), so it sees too few
-neighbourhoods; the local search evaluates ~200k moves in the same time.
+Why not CP-SAT (measured by bench/planner.py, 2 cores): the alternative, `cpsat_lns`, is a
+large-neighbourhood search where each step hands CP-SAT the visits of two teams over 10 working
+days (0.2 s per step), hinted with the current plan (`add_hint`). National instance (3,321
+visits, 40 teams, 106 days; lower bound 477,133), 5 s budget, same filled start; full objective
+with the area terms in brackets:
+    flow alone                      1,537,243  (1,060,110)
+    flow + fill                       534,433     (57,300)   < 0.1 s
+    flow + fill + local search        494,340     (15,000)   2.3 s, converged: 6 passes, 93k moves
+    flow + fill + CP-SAT LNS          526,631     (49,410)   5.0 s: 72 steps, 15 improving
+    local search, then CP-SAT LNS     494,054                5.0 s: 286 better for 2.8 s more
+Building each CP-SAT model in Python costs as much as solving it, so CP-SAT sees few
+neighbourhoods; the local search evaluates ~40k moves per second. The CP-SAT polish after it
+gains 0.06% for more than doubling the time, so `solve` stops at the local optimum.
 """
 
 from __future__ import annotations
@@ -328,6 +331,7 @@ def cpsat_lns(
         vs = [v for v in slots.free if ls.team[v] in (t1, t2) and lo <= ls.day[v] < hi]
         if not vs:
             continue
+        freed = set(vs)
         m = cp_model.CpModel()
         x: dict[tuple[int, int, int], cp_model.IntVar] = {}
         for v in vs:
@@ -344,7 +348,7 @@ def cpsat_lns(
         for (_, t, i), var in x.items():
             by_slot[(t, i)].append(var)
         for (t, i), group in by_slot.items():
-            m.add(sum(group) <= slots.cap[t][i] + sum(1 for u in ls.occ[(t, i)] if u not in vs))
+            m.add(sum(group) <= slots.cap[t][i] + sum(1 for u in ls.occ[(t, i)] if u not in freed))
         for t in (t1, t2):
             m.add(
                 sum(var for (_, tt, _), var in x.items() if tt == t)
@@ -355,7 +359,6 @@ def cpsat_lns(
                 == sum(1 for v in vs if ls.team[v] == t and ls.day[v] >= model.reserve_start)
             )
         terms = [model.visit_cost(problem.visits[v], t, i) * var for (v, t, i), var in x.items()]
-        moving = set(vs)
         for a in sorted({ls.area[v] for v in vs if ls.area[v] >= 0}):
             for t in (t1, t2):
                 n_pos = len(model.available[t])
@@ -412,7 +415,6 @@ def cpsat_lns(
                 ls._add(v, *old[v])
         else:
             improved += 1
-    del moving
     plan_out = [(ls.team[v], ls.day[v]) for v in range(len(plan))]
     return plan_out, {"cpsat_steps": float(steps), "cpsat_improving": float(improved)}
 

@@ -35,6 +35,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _verb(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
 def precheck(problem: Problem, slots: Slots) -> list[str]:
     """Shortages visible by counting: no slot at all for a visit, too few slots overall or late."""
     reasons: list[str] = []
@@ -56,7 +60,8 @@ def precheck(problem: Problem, slots: Slots) -> list[str]:
             no_match.append(v)
     if no_team:
         reasons.append(
-            f"{_plural(len(no_team), 'visit')} ({_codes(problem, no_team)}) have every team "
+            f"{_plural(len(no_team), 'visit')} ({_codes(problem, no_team)}) "
+            f"{_verb(len(no_team), 'has', 'have')} every team "
             "conflicted (a member comes from the unit): add a team without such members"
         )
     if too_late:
@@ -66,12 +71,14 @@ def precheck(problem: Problem, slots: Slots) -> list[str]:
         )
     if blacked:
         reasons.append(
-            f"{_plural(len(blacked), 'visit')} ({_codes(problem, blacked)}) are blacked out on "
+            f"{_plural(len(blacked), 'visit')} ({_codes(problem, blacked)}) "
+            f"{_verb(len(blacked), 'is', 'are')} blacked out on "
             "every remaining working day of the window: shorten the blackout or widen the window"
         )
     if no_match:
         reasons.append(
-            f"{_plural(len(no_match), 'visit')} ({_codes(problem, no_match)}) have no day on "
+            f"{_plural(len(no_match), 'visit')} ({_codes(problem, no_match)}) "
+            f"{_verb(len(no_match), 'has', 'have')} no day on "
             "which a team they may get is available: add a team or change unavailability"
         )
     capacity = sum(

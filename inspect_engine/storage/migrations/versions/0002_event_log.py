@@ -1,4 +1,4 @@
-"""workflow engine: event log, effects, workflow versions
+"""workflow engine: event log (with queued effects), workflow versions
 
 Revision ID: 0002
 Revises: 0001
@@ -28,21 +28,6 @@ def upgrade() -> None:
     sa.Column('registered_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', 'version')
     )
-    op.create_table('case_effect',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('event_seq', sa.Integer(), nullable=False),
-    sa.Column('effect', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-    sa.Column('args', sa.JSON(), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['inspection_case.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('case_effect', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_case_effect_case_id'), ['case_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_case_effect_status'), ['status'], unique=False)
-
     op.create_table('case_event',
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -55,6 +40,7 @@ def upgrade() -> None:
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('effects', sa.JSON(), nullable=False),
     sa.Column('workflow_name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('workflow_version', sa.Integer(), nullable=False),
     sa.Column('prev_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -64,7 +50,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['campaign_key'], ['campaign.key'], ),
     sa.ForeignKeyConstraint(['case_id'], ['inspection_case.id'], ),
     sa.PrimaryKeyConstraint('case_id', 'seq'),
-    sa.UniqueConstraint('campaign_key', 'chain_seq')
+    sa.UniqueConstraint('campaign_key', 'chain_seq'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('inspection_case', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_seq', sa.Integer(), nullable=False, server_default='0'))
@@ -80,10 +67,5 @@ def downgrade() -> None:
         batch_op.drop_column('last_seq')
 
     op.drop_table('case_event')
-    with op.batch_alter_table('case_effect', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_effect_status'))
-        batch_op.drop_index(batch_op.f('ix_case_effect_case_id'))
-
-    op.drop_table('case_effect')
     op.drop_table('workflow_definition')
     # ### end Alembic commands ###

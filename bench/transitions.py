@@ -1,0 +1,163 @@
+"""Persisted transitions per second, one per transaction and in bulk, against raw sqlite3.
+
+The raw baseline, measured in the same run on the same disk: sqlite3 in WAL mode with
+synchronous=NORMAL, one transaction per transition holding one UPDATE (optimistic version check)
+and one INSERT, plus one SHA-256. The engine does more per transition (role and data checks,
+guards that read the case history, two hash chains, queued effects), through SQLAlchemy.
+
+Run: .venv/bin/python bench/transitions.py [--single N] [--bulk-units N]
+Targets: single >= 0.25x raw, bulk >= 0.5x raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+REPO = Path(__file__).resolve().parent.parent
+# This file is named like the `transitions` package: take bench/ off the import path.
+sys.path[0] = str(REPO)
+
+from inspect_engine.services import campaigns, cases, units  # noqa: E402
+from inspect_engine.settings import data_dir  # noqa: E402
+from inspect_engine.storage.db import make_engine, upgrade  # noqa: E402
+from inspect_engine.storage.uow import UnitOfWork  # noqa: E402
+
+EXAMPLES = REPO / "examples"
+WORKFLOWS = [data_dir("workflows")]
+LEAD = ("lan", "team_lead")
+SERIOUS = {"findings": [{"area": 2, "severity": "serious", "text": "Chưa công khai TTHC"}]}
+MINOR = {"findings": [{"area": 4, "severity": "minor", "text": "Thiếu báo cáo quý"}]}
+REPORT = {"summary": "Đã khắc phục toàn bộ tồn tại"}
+LIFECYCLE = [
+    ("announce", "team_lead", None),
+    ("request_evidence", "team_lead", None),
+    ("record_visit", "inspector", None),
+    ("record_findings", "team_lead", SERIOUS),
+    ("request_remediation", "team_lead", None),
+    ("report_remediation", "unit", REPORT),
+    ("reinspect_fail", "inspector", MINOR),
+    ("report_remediation", "unit", REPORT),
+    ("reinspect_pass", "inspector", None),
+]
+
+
+def raw_rate(folder: Path, n: int) -> float:
+    conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE cases (id INTEGER PRIMARY KEY, state TEXT, version INTEGER)")
+    conn.execute(
+        "CREATE TABLE events (case_id INTEGER, seq INTEGER, payload TEXT, prev TEXT, hash TEXT,"
+        " PRIMARY KEY (case_id, seq))"
+    )
+    conn.executemany("INSERT INTO cases VALUES (?, 'planned', 1)", [(i,) for i in range(141)])
+    heads = {i: ("0" * 64, 1) for i in range(141)}
+    start = time.perf_counter()
+    for k in range(n):
+        case = k % 141
+        prev, version = heads[case]
+        payload = json.dumps({"trigger": "announce", "actor": "lan", "k": k})
+        digest = hashlib.sha256((prev + payload).encode()).hexdigest()
+        conn.execute("BEGIN")
+        conn.execute(
+            "UPDATE cases SET state = ?, version = version + 1 WHERE id = ? AND version = ?",
+            ("announced", case, version),
+        )
+        conn.execute(
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?)", (case, version, payload, prev, digest)
+        )
+        conn.execute("COMMIT")
+        heads[case] = (digest, version + 1)
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return n / elapsed
+
+
+def _campaign(folder: Path, units_csv: Path, name: str) -> tuple[UnitOfWork, list[int]]:
+    engine = make_engine(f"sqlite:///{folder / name}")
+    upgrade(engine)
+    uow = UnitOfWork(engine)
+    units.import_units(uow, units_csv)
+    campaigns.create_campaign(uow, EXAMPLES / "hanoi-2026.toml", workflows_dirs=WORKFLOWS)
+    return uow, [c.id for c in campaigns.campaign_cases(uow, "hanoi-2026") if c.id]
+
+
+def single_rate(folder: Path) -> tuple[float, int]:
+    """The whole lifecycle (with a re-inspection loop) of every Hanoi case, one call each."""
+    uow, ids = _campaign(folder, EXAMPLES / "hanoi-units.csv", "single.db")
+    start = time.perf_counter()
+    count = 0
+    for trigger, role, payload in LIFECYCLE:
+        for case_id in ids:
+            cases.advance(uow, case_id, cases.Request(trigger, "lan", role, payload))
+            count += 1
+    return count / (time.perf_counter() - start), count
+
+
+def bulk_rate(folder: Path, n_units: int) -> tuple[float, int]:
+    """`advance-all` over a campaign of many synthetic communes: three triggers in bulk."""
+    csv = folder / "many.csv"
+    rows = ["code,name,kind,parent_code,sectors,area", "01,Thành phố Hà Nội,province,,,"]
+    for dept in ("SNV", "STP", "VPUBND", "STC", "SKHCN", "SXD", "SYT"):
+        rows.append(f"{dept},Sở {dept},department,01,,Khối sở")
+    rows += [f"X{i:05d},Xã Số {i},commune,01,,Vùng {i // 8}" for i in range(n_units)]
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    uow, _ = _campaign(folder, csv, "bulk.db")
+    start = time.perf_counter()
+    count = 0
+    for trigger, state, role in (
+        ("announce", "planned", "team_lead"),
+        ("request_evidence", "announced", "team_lead"),
+        ("record_visit", "evidence_requested", "inspector"),
+    ):
+        count += len(
+            cases.advance_all(uow, "hanoi-2026", state, cases.Request(trigger, "lan", role))
+        )
+    return count / (time.perf_counter() - start), count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw", type=int, default=3000, help="raw baseline transactions")
+    parser.add_argument("--bulk-units", type=int, default=3000, help="cases in the bulk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    args = parser.parse_args()
+    rounds = []
+    # Raw and engine alternate, so disk and CPU noise hits both alike; medians are reported.
+    for r in range(args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            raw = raw_rate(folder, args.raw)
+            single, n_single = single_rate(folder)
+            bulk, n_bulk = bulk_rate(folder, args.bulk_units)
+        rounds.append((raw, single, bulk, single / raw, bulk / raw))
+        print(
+            f"round {r + 1}: raw {raw:8.0f}/s  single {single:7.0f}/s ({single / raw:.2f}x)  "
+            f"bulk {bulk:7.0f}/s ({bulk / raw:.2f}x)"
+        )
+    raw, single, bulk, single_ratio, bulk_ratio = (
+        median(column) for column in zip(*rounds, strict=True)
+    )
+    print(f"raw sqlite3 baseline : {raw:10.0f} transitions/s (median of {args.rounds} rounds)")
+    print(
+        f"engine, one per call : {single:10.0f} transitions/s ({n_single} per round)  "
+        f"ratio {single_ratio:.2f}x raw  target >= 0.25x  "
+        f"{'PASS' if single_ratio >= 0.25 else 'FAIL'}"
+    )
+    print(
+        f"engine, bulk         : {bulk:10.0f} transitions/s ({n_bulk} per round)  "
+        f"ratio {bulk_ratio:.2f}x raw  target >= 0.50x  "
+        f"{'PASS' if bulk_ratio >= 0.5 else 'FAIL'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
