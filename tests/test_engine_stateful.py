@@ -107,6 +107,9 @@ class Workflow(RuleBasedStateMachine):
         payload = data.draw(st.sampled_from(LIKELY.get(trigger, PAYLOADS)))
         self.fire(which, trigger, role, payload)
 
+    def teardown(self) -> None:
+        self.uow.close()
+
     @invariant()
     def log_matches_state(self) -> None:
         with self.uow:
@@ -131,11 +134,12 @@ def test_random_workflows_keep_their_invariants(tmp_path: Path) -> None:
     Workflow.folder = tmp_path
     run = Workflow.TestCase
     run.settings = settings(
-        max_examples=40,
+        max_examples=60,
+        derandomize=True,  # the same runs every time: the depth check below cannot flake
         stateful_step_count=50,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     )
     run().runTest()
     engine.dispose()
-    assert REACHED >= {"remediation", "reinspection", "closed"}, REACHED
+    assert {"remediation", "reinspection", "closed"} <= REACHED, REACHED

@@ -49,7 +49,11 @@ def unit_of_work(ctx: typer.Context, *, check_schema: bool = True) -> Iterator[U
     try:
         if check_schema:
             require_schema(engine)
-        yield UnitOfWork(engine)
+        uow = UnitOfWork(engine)
+        try:
+            yield uow
+        finally:
+            uow.close()
     finally:
         engine.dispose()
 

@@ -40,6 +40,7 @@ def demo(
             uow, examples / "hanoi-2026.toml", workflows_dirs=[data_dir("workflows")]
         )
         kinds = Counter(u.kind for u in units.list_units(uow))
+        uow.close()
         say(f"campaign {summary.key}: {summary.title}")
         say(
             f"  {kinds['department']} departments, {kinds['commune']} communes/wards, "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine

@@ -2,9 +2,9 @@
 
 A transition costs one case read, one campaign-chain head read, one guarded UPDATE (optimistic
 locking: `WHERE version = :seen`) and one event INSERT (the event carries its queued effects), in
-the unit of work's transaction. These statements go straight to the driver connection of that transaction:
-SQLAlchemy's per-statement overhead was 10x the cost of the statements themselves
-(bench/transitions.py). Everything else reads the same tables through SQLAlchemy.
+the unit of work's transaction. These statements go straight to the driver connection of that
+transaction: SQLAlchemy's per-statement overhead was several times the cost of the statements
+themselves (bench/transitions.py). Everything else reads the same tables through SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -27,10 +27,27 @@ _CASE_COLUMNS = (
     "id, campaign_key, unit_code, state, version, workflow_name, workflow_version, "
     "last_seq, last_hash"
 )
-_EVENT_COLUMNS = (
-    "case_id, seq, campaign_key, chain_seq, trigger, from_state, to_state, actor, role, at, "
-    "payload, effects, workflow_name, workflow_version, prev_hash, hash, chain_prev_hash, chain_hash"
+_EVENT_FIELDS = (
+    "case_id",
+    "seq",
+    "campaign_key",
+    "chain_seq",
+    "trigger",
+    "from_state",
+    "to_state",
+    "actor",
+    "role",
+    "at",
+    "payload",
+    "effects",
+    "workflow_name",
+    "workflow_version",
+    "prev_hash",
+    "hash",
+    "chain_prev_hash",
+    "chain_hash",
 )
+_JSON_FIELDS = frozenset({"payload", "effects"})
 _SQL = {
     "case": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE id = :id",
     "cases": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE campaign_key = :key ORDER BY id",
@@ -44,9 +61,9 @@ _SQL = {
     "move": "UPDATE inspection_case SET state = :state, workflow_version = :workflow_version, "
     "version = :version, last_seq = :seq, last_hash = :hash WHERE id = :id AND version = :seen",
     "set_head": "UPDATE inspection_case SET last_seq = :seq, last_hash = :hash WHERE id = :id",
-    "event": f"INSERT INTO case_event ({_EVENT_COLUMNS}) VALUES (:case_id, :seq, :campaign_key, "
-    ":chain_seq, :trigger, :from_state, :to_state, :actor, :role, :at, :payload JSON, :effects JSON, "
-    ":workflow_name, :workflow_version, :prev_hash, :hash, :chain_prev_hash, :chain_hash)",
+    "event": f"INSERT INTO case_event ({', '.join(_EVENT_FIELDS)}) VALUES ("
+    + ", ".join(f":{f} JSON" if f in _JSON_FIELDS else f":{f}" for f in _EVENT_FIELDS)
+    + ")",
 }
 _PARAM = re.compile(r":(\w+)( JSON)?")
 
@@ -83,7 +100,9 @@ class EventStore:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
-        self._driver = conn.connection.driver_connection
+        driver = conn.connection.driver_connection
+        assert driver is not None, "the unit of work's connection is open"
+        self._driver = driver
         self._sqlite = self.dialect == "sqlite"
 
     def _run(self, name: str, params: Mapping[str, Any]) -> Any:

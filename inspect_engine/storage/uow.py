@@ -3,6 +3,10 @@
 Nothing is written unless `commit()` is called; leaving the block without it rolls back, so a
 command that fails half-way writes nothing. Handlers use the ORM `session` for ordinary work;
 the workflow engine's hot path uses the same transaction's `connection` directly.
+
+A unit of work keeps its connection between blocks (each block is its own transaction), so a
+caller that runs many short transactions does not pay a pool checkout for each; `close()` gives
+the connection back.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ class UnitOfWork:
         self.engine = engine
         self._connection: Connection | None = None
         self._session: Session | None = None
+        self._active = False
 
     @property
     def connection(self) -> Connection:
-        if self._connection is None:
+        if not self._active or self._connection is None:
             raise RuntimeError("UnitOfWork used outside its `with` block")
         return self._connection
 
@@ -38,12 +43,14 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        if self._connection is not None:
+        if self._active:
             raise RuntimeError("UnitOfWork is already in a transaction (nested `with`)")
-        self._connection = self.engine.connect()
+        if self._connection is None or self._connection.closed:
+            self._connection = self.engine.connect()
         # Begin explicitly: the engine's hot path writes through the driver connection, and
         # SQLAlchemy only commits a transaction it knows it began.
         self._connection.begin()
+        self._active = True
         return self
 
     def __exit__(
@@ -52,15 +59,15 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # Closing rolls back whatever was not committed; loaded rows stay readable (detached).
+        # Whatever was not committed is rolled back; loaded rows stay readable (detached).
+        self._active = False
         try:
             if self._session is not None:
                 self._session.close()
         finally:
             self._session = None
-            connection, self._connection = self._connection, None
-            if connection is not None:
-                connection.close()
+            if self._connection is not None and self._connection.in_transaction():
+                self._connection.rollback()
 
     def commit(self) -> None:
         if self._session is not None:
@@ -68,8 +75,15 @@ class UnitOfWork:
         self.connection.commit()
 
     def rollback(self) -> None:
+        """Roll back and start a fresh transaction inside the same block."""
         if self._session is not None:
             self._session.close()
             self._session = None
         self.connection.rollback()
         self.connection.begin()
+
+    def close(self) -> None:
+        """Give the connection back to the pool."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
