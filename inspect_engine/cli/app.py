@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from inspect_engine import __version__
-from inspect_engine.cli import campaign, case, database, demo, units, workflow
+from inspect_engine.cli import campaign, case, database, demo, plan, units, workflow
 from inspect_engine.cli.common import ErrorHandlingGroup
 from inspect_engine.settings import Settings, default_db_url
 
@@ -49,6 +49,7 @@ app.add_typer(units.app, name="units")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(case.app, name="case")
 app.add_typer(workflow.app, name="workflow")
+app.add_typer(plan.app, name="plan")
 
 
 def main() -> None:

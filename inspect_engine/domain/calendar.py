@@ -18,7 +18,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import holidays
 
@@ -272,3 +272,14 @@ def parse_vn_date(text: str) -> date:
         return date(year, month, day)
     except ValueError:
         raise ValueError(f"{text!r} is not a real date") from None
+
+
+def parse_date_range(text: str) -> list[date]:
+    """One date, or every day of `A..B` (both ends included), in ISO or Vietnamese form."""
+    if ".." not in text:
+        return [parse_vn_date(text)]
+    first_text, _, last_text = text.partition("..")
+    first, last = parse_vn_date(first_text.strip()), parse_vn_date(last_text.strip())
+    if last < first:
+        raise ValueError(f"range {text!r} ends before it starts")
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

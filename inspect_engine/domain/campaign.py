@@ -11,10 +11,10 @@ import datetime as dt
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypeVar
 
-from inspect_engine.domain.calendar import WorkingCalendar, parse_vn_date
+from inspect_engine.domain.calendar import WorkingCalendar, parse_date_range, parse_vn_date
 from inspect_engine.domain.text import clean
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
@@ -244,12 +244,10 @@ class _Reader:
         out: list[date] = []
         for i, value in enumerate(values):
             if isinstance(value, str) and ".." in value:
-                first, last = (
-                    self.day(part.strip(), f"{where}[{i}]") for part in value.split("..")
-                )
-                if last < first:
-                    raise self.fail(f"{where}[{i}]", f"range {value!r} ends before it starts")
-                out.extend(first + timedelta(days=n) for n in range((last - first).days + 1))
+                try:
+                    out.extend(parse_date_range(value))
+                except ValueError as exc:
+                    raise self.fail(f"{where}[{i}]", str(exc)) from None
             else:
                 out.append(self.day(value, f"{where}[{i}]"))
         return tuple(sorted(set(out)))

@@ -127,7 +127,7 @@ def _check_time(store: EventStore, head: CaseHead, request: Request, now: dateti
     return at
 
 
-def _apply(
+def apply_request(
     store: EventStore,
     batch: Batch,
     defn: WorkflowDefinition,
@@ -203,7 +203,7 @@ def advance(uow: UnitOfWork, case_id: int, request: Request, *, clock: Clock = u
                 raise conflict(case_id, request.expected_version, head.version)
             defn = workflows.stored(uow.connection, head.workflow_name, head.workflow_version)
             batch = Batch(store)
-            result = _apply(store, batch, defn, head, request, clock())
+            result = apply_request(store, batch, defn, head, request, clock())
             try:
                 batch.write()
                 uow.commit()
@@ -242,7 +242,7 @@ def advance_all(
         for i, head in enumerate(heads, start=1):
             defn = workflows.stored(uow.connection, head.workflow_name, head.workflow_version)
             try:
-                results.append(_apply(store, batch, defn, head, request, now))
+                results.append(apply_request(store, batch, defn, head, request, now))
             except InputError as exc:
                 raise InputError(f"case {head.id} ({head.unit_code}): {exc}") from None
             if progress:

@@ -69,6 +69,13 @@ class CaseRow(SQLModel, table=True):
     # The head of the case's own hash chain, kept here so a transition needs not read the log.
     last_seq: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
+    # The planned visit (set by `plan`), and the slot a team lead pinned it to.
+    plan_team: str | None = Field(default=None, max_length=120)
+    visit_date: date | None = None
+    notice_due: date | None = None
+    evidence_due: date | None = None
+    pin_team: str | None = Field(default=None, max_length=120)
+    pin_date: date | None = None
 
 
 class WorkflowRow(SQLModel, table=True):
@@ -116,3 +123,44 @@ class EventRow(SQLModel, table=True):
     hash: str = Field(max_length=64)
     chain_prev_hash: str = Field(max_length=64)
     chain_hash: str = Field(max_length=64)
+
+
+class TeamUnavailableRow(SQLModel, table=True):
+    """Days a team cannot visit, added after the campaign file (a week of training, illness)."""
+
+    __tablename__: ClassVar[str] = "team_unavailable"
+
+    campaign_key: str = Field(foreign_key="campaign.key", primary_key=True, max_length=80)
+    team: str = Field(primary_key=True, max_length=120)
+    day: date = Field(primary_key=True)
+    reason: str = Field(default="", max_length=300)
+
+
+class UnitBlackoutRow(SQLModel, table=True):
+    """Days a unit asked not to be visited, added after the campaign file."""
+
+    __tablename__: ClassVar[str] = "unit_blackout"
+
+    campaign_key: str = Field(foreign_key="campaign.key", primary_key=True, max_length=80)
+    unit_code: str = Field(foreign_key="unit.code", primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    reason: str = Field(default="", max_length=300)
+
+
+class PlanRunRow(SQLModel, table=True):
+    """One run of the planner: when, as of which date, and how good the plan is."""
+
+    __tablename__: ClassVar[str] = "plan_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_key: str = Field(foreign_key="campaign.key", max_length=80, index=True)
+    as_of: date
+    replan: bool
+    forced: bool
+    visits: int
+    moved: int
+    objective: int
+    lower_bound: int
+    gap: float
+    seconds: float
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))

@@ -1,0 +1,245 @@
+"""`inspect-engine plan ...`: plan the visits of a campaign, re-plan, check, export, pin."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say, unit_of_work
+from inspect_engine.domain.calendar import parse_date_range, parse_vn_date
+from inspect_engine.errors import CheckFailed, InputError
+from inspect_engine.services import campaigns, plan_export
+from inspect_engine.services import planning as service
+from inspect_engine.services.clock import utc_now
+
+
+class PlanGroup(TyperGroup):
+    """`plan KEY ...` is short for `plan make KEY ...`."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["make", *args]
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(
+    cls=PlanGroup,
+    help="Visit plans: `plan KEY` plans a campaign (short for `plan make KEY`).",
+    no_args_is_help=True,
+)
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_vn_date(text)
+    except ValueError as exc:
+        raise InputError(str(exc), field=option) from None
+
+
+def _dates(texts: list[str]) -> list[date]:
+    days: list[date] = []
+    for text in texts:
+        try:
+            days += parse_date_range(text)
+        except ValueError as exc:
+            raise InputError(str(exc), field="DATES") from None
+    return days
+
+
+def _summary(report: service.PlanReport) -> None:
+    say(
+        f"campaign {report.campaign_key}: {len(report.visits)} visits planned as of "
+        f"{report.as_of:%d/%m/%Y} in {report.seconds:.2f} s"
+    )
+    if report.moved:
+        say(f"  moved {len(report.moved)} visits: cases {', '.join(map(str, report.moved))}")
+    table = report.per_month_and_team()
+    months = sorted({m for per in table.values() for m in per}, key=lambda m: (m[3:], m[:2]))
+    utilisation = report.utilisation()
+    empty: Counter[str] = Counter()
+    rows = [
+        (team, *(table.get(team, empty)[m] for m in months), f"{utilisation[team]:.0%}")
+        for team in report.capacity
+    ]
+    print_table("visits per month and team", ["team", *months, "utilisation"], rows)
+    focus, other = report.mean_focus_date(), report.mean_other_date()
+    if focus and other:
+        say(f"  mean date of focus-sector visits {focus:%d/%m}, of the others {other:%d/%m}")
+    say(
+        f"  objective {report.objective:,}, lower bound {report.lower_bound:,}, "
+        f"gap {report.gap:.2%} (the core assignment is solved exactly)"
+    )
+
+
+@app.command("make")
+def make(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Campaign key."),
+    as_of: str = typer.Option(None, "--as-of", help="Plan as of this date (default: today)."),
+    replan: bool = typer.Option(False, "--replan", help="Change an existing plan, moving few."),
+    force: bool = typer.Option(False, "--force", help="With --replan: announced visits may move."),
+    time_limit: float = typer.Option(5.0, "--time-limit", help="Seconds for grouping by area."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Plan every visit of a campaign and store it; exit 1 with the reason if it cannot be done.
+
+    Example: inspect-engine plan hanoi-2026 --as-of 2026-07-27
+    """
+    with unit_of_work(ctx) as uow:
+        report = service.make_plan(
+            uow,
+            key,
+            as_of=_date(as_of, "--as-of"),
+            replan=replan,
+            force=force,
+            time_limit=time_limit,
+        )
+    if as_json:
+        print_json(
+            {
+                "campaign": report.campaign_key,
+                "as_of": report.as_of.isoformat(),
+                "visits": len(report.visits),
+                "moved": report.moved,
+                "objective": report.objective,
+                "lower_bound": report.lower_bound,
+                "gap": report.gap,
+            }
+        )
+    else:
+        _summary(report)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Campaign key."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV."),
+    ics: Path = typer.Option(None, "--ics", help="Write an iCalendar file of the visits."),
+    html: Path = typer.Option(None, "--html", help="Write a calendar page (team x week)."),
+    team: str = typer.Option(None, "--team", help="Only this team's visits."),
+) -> None:
+    """Show the stored plan, or export it as JSON, CSV, iCalendar or HTML.
+
+    Example: inspect-engine plan show hanoi-2026 --ics plan.ics --team "Đoàn 1"
+    """
+    with unit_of_work(ctx) as uow:
+        visits = service.planned_visits(uow, key, team)
+        _, spec = campaigns.get_campaign(uow, key)
+    if ics is not None:
+        ics.write_bytes(plan_export.to_ics(key, spec.title, visits, utc_now()))
+        say(f"{ics}: {len(visits)} visits")
+    if html is not None:
+        teams = [t.name for t in spec.teams if team is None or t.name == team]
+        html.write_text(plan_export.to_html(key, spec.title, teams, visits), encoding="utf-8")
+        say(f"{html}: {len(visits)} visits")
+    if as_json:
+        print_json([v.to_json() for v in visits])
+    elif as_csv:
+        typer.echo(plan_export.to_csv(visits), nl=False)
+    elif ics is None and html is None:
+        rows = [
+            (
+                f"{v.date:%d/%m/%Y}",
+                v.team,
+                v.unit_code,
+                v.unit_name,
+                v.area,
+                v.state,
+                f"{v.notice_due:%d/%m}",
+                f"{v.evidence_due:%d/%m}",
+                "pinned" if v.pinned else "",
+            )
+            for v in visits
+        ]
+        print_table(
+            f"{len(visits)} planned visits of {key}",
+            ["date", "team", "unit", "name", "area", "state", "notice by", "evidence by", ""],
+            rows,
+        )
+
+
+@app.command("check")
+def check(ctx: typer.Context, key: str = typer.Argument(..., help="Campaign key.")) -> None:
+    """Check every hard constraint of the stored plan; exit 1 and list what is broken.
+
+    Example: inspect-engine plan check hanoi-2026
+    """
+    with unit_of_work(ctx) as uow:
+        problems = service.check_plan(uow, key)
+    if problems:
+        for problem in problems:
+            typer.echo(problem)
+        raise CheckFailed(f"plan of {key}: {len(problems)} problems")
+    say(f"plan of {key}: every hard constraint holds")
+
+
+@app.command("pin")
+def pin(
+    ctx: typer.Context,
+    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    team: str = typer.Option(None, "--team", help="Team (default: the planned one)."),
+    on: str = typer.Option(None, "--date", help="Day (default: the planned one)."),
+) -> None:
+    """Pin a visit to a team and day; `plan --replan` keeps it there.
+
+    Example: inspect-engine plan pin 12 --team "Đoàn 2" --date 2026-10-05
+    """
+    with unit_of_work(ctx) as uow:
+        case = service.pin(uow, case_id, team, _date(on, "--date"))
+    say(f"case {case_id} ({case.unit_code}) pinned to {case.pin_team} on {case.pin_date:%d/%m/%Y}")
+
+
+@app.command("unpin")
+def unpin(
+    ctx: typer.Context, case_id: int = typer.Argument(..., metavar="CASE", help="Case id.")
+) -> None:
+    """Let the planner move a pinned visit again.
+
+    Example: inspect-engine plan unpin 12
+    """
+    with unit_of_work(ctx) as uow:
+        service.unpin(uow, case_id)
+    say(f"case {case_id} unpinned")
+
+
+@app.command("team-off")
+def team_off(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Campaign key."),
+    dates: list[str] = typer.Argument(..., help="Days: 2026-10-05 or 5/10/2026 or A..B."),
+    team: str = typer.Option(..., "--team", help="Team name."),
+    reason: str = typer.Option("", "--reason", help="Why (kept with the days)."),
+) -> None:
+    """Mark days on which a team cannot visit; then `plan KEY --replan`.
+
+    Example: inspect-engine plan team-off hanoi-2026 --team "Đoàn 1" 2026-10-05..2026-10-09
+    """
+    with unit_of_work(ctx) as uow:
+        added = service.block_team(uow, key, team, _dates(dates), reason)
+    say(f"{team}: {added} days off added")
+
+
+@app.command("blackout")
+def blackout(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Campaign key."),
+    unit: str = typer.Argument(..., help="Unit code."),
+    dates: list[str] = typer.Argument(..., help="Days: 2026-10-05 or 5/10/2026 or A..B."),
+    reason: str = typer.Option("", "--reason", help="Why (kept with the days)."),
+) -> None:
+    """Mark days on which a unit asked not to be visited; then `plan KEY --replan`.
+
+    Example: inspect-engine plan blackout hanoi-2026 00004 2026-10-12..2026-10-16
+    """
+    with unit_of_work(ctx) as uow:
+        added = service.block_unit(uow, key, unit, _dates(dates), reason)
+    say(f"{unit}: {added} blackout days added")

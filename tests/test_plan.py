@@ -1,0 +1,237 @@
+"""Visit planning through the CLI: plan, check, exports, re-plan with pins and days off."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import Engine, text
+
+from tests.conftest import EXAMPLES, Cli
+
+AS_OF = ("--as-of", "2026-07-27")
+LEAD = ("--actor", "lan", "--role", "team_lead")
+
+
+@pytest.fixture
+def planned(cli: Cli) -> Cli:
+    assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
+    assert cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")).exit_code == 0
+    result = cli("plan", "hanoi-2026", *AS_OF)
+    assert result.exit_code == 0, result.stderr
+    return cli
+
+
+def visits(cli: Cli) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(cli("plan", "show", "hanoi-2026", "--json").stdout)
+    return data
+
+
+def events(cli: Cli, case: int) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(cli("case", "show", str(case), "--json").stdout)[
+        "events"
+    ]
+    return data
+
+
+def test_plan_places_every_case_and_passes_the_checker(planned: Cli) -> None:
+    plan = visits(planned)
+    assert len(plan) == 141
+    assert {tuple(sorted(v)) for v in plan} == {
+        tuple(
+            sorted(
+                [
+                    "case_id",
+                    "unit_code",
+                    "unit_name",
+                    "area",
+                    "state",
+                    "team",
+                    "date",
+                    "notice_due",
+                    "evidence_due",
+                    "pinned",
+                ]
+            )
+        )
+    }
+    assert min(v["date"] for v in plan) >= "2026-08-10", "10 working days of notice from 27/7"
+    for v in plan:
+        assert v["notice_due"] < v["evidence_due"] < v["date"]
+    check = planned("plan", "check", "hanoi-2026")
+    assert check.exit_code == 0 and "every hard constraint holds" in check.stdout
+    # conflict of interest: Đoàn 1 has a member from Sở Tư pháp
+    stp = next(v for v in plan if v["unit_code"] == "STP")
+    assert stp["team"] != "Đoàn 1"
+
+
+def test_plan_summary_reports_quality(cli: Cli) -> None:
+    cli("units", "import", str(EXAMPLES / "hanoi-units.csv"))
+    cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml"))
+    result = cli("plan", "hanoi-2026", *AS_OF)
+    assert "141 visits planned as of 27/07/2026" in result.stdout
+    assert "utilisation" in result.stdout and "lower bound" in result.stdout
+    assert "mean date of focus-sector visits" in result.stdout
+
+
+def test_focus_sectors_come_first(planned: Cli) -> None:
+    plan = visits(planned)
+    units = {u["code"]: u for u in json.loads(planned("units", "list", "--json").stdout)}
+    focus = {"Tư pháp", "Tài chính", "Xây dựng", "Y tế", "Giáo dục", "Quy hoạch - Kiến trúc"}
+    focus_days = [v["date"] for v in plan if focus & set(units[v["unit_code"]]["sectors"])]
+    other_days = [v["date"] for v in plan if not focus & set(units[v["unit_code"]]["sectors"])]
+    assert focus_days and max(focus_days) < sorted(other_days)[len(other_days) // 2]
+
+
+def test_ics_export_parses_with_one_event_per_visit(planned: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "plan.ics"
+    assert planned("plan", "show", "hanoi-2026", "--ics", str(path)).exit_code == 0
+    calendar = Calendar.from_ical(path.read_bytes())
+    vevents = calendar.walk("VEVENT")
+    assert len(vevents) == 141
+    plan = {f"hanoi-2026-case-{v['case_id']}@inspect-engine": v for v in visits(planned)}
+    for event in vevents:
+        visit = plan[str(event["UID"])]
+        assert event.decoded("DTSTART").isoformat() == visit["date"]
+        assert visit["unit_name"] in str(event["SUMMARY"])
+        assert visit["team"] in str(event["DESCRIPTION"])
+    one_team = tmp_path / "team.ics"
+    planned("plan", "show", "hanoi-2026", "--ics", str(one_team), "--team", "Đoàn 2")
+    team_events = Calendar.from_ical(one_team.read_bytes()).walk("VEVENT")
+    assert 0 < len(team_events) < 141
+
+
+def test_html_and_csv_exports(planned: Cli, tmp_path: Path) -> None:
+    page = tmp_path / "plan.html"
+    assert planned("plan", "show", "hanoi-2026", "--html", str(page)).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<li") == 141 and "Đoàn 3" in html and "Sở Tư pháp" in html
+    rows = list(csv.DictReader(io.StringIO(planned("plan", "show", "hanoi-2026", "--csv").stdout)))
+    assert len(rows) == 141 and rows[0]["date"] <= rows[-1]["date"]
+
+
+def test_plan_twice_needs_replan(planned: Cli) -> None:
+    again = planned("plan", "hanoi-2026", *AS_OF)
+    assert again.exit_code == 2 and "--replan" in again.stderr
+
+
+def test_replan_keeps_pins_and_moves_only_affected_visits(planned: Cli) -> None:
+    before = {v["case_id"]: v for v in visits(planned)}
+    pinned = next(v for v in before.values() if v["team"] == "Đoàn 3")
+    assert planned("plan", "pin", str(pinned["case_id"])).exit_code == 0
+    week = ("2026-09-07", "2026-09-11")
+    off = planned("plan", "team-off", "hanoi-2026", "--team", "Đoàn 1", f"{week[0]}..{week[1]}")
+    assert off.exit_code == 0 and "5 days off added" in off.stdout
+    affected = {
+        cid
+        for cid, v in before.items()
+        if v["team"] == "Đoàn 1" and week[0] <= v["date"] <= week[1]
+    }
+    assert affected
+    result = planned("plan", "hanoi-2026", "--replan", *AS_OF)
+    assert result.exit_code == 0, result.stderr
+    after = {v["case_id"]: v for v in visits(planned)}
+    moved = {
+        cid
+        for cid in after
+        if (after[cid]["team"], after[cid]["date"]) != (before[cid]["team"], before[cid]["date"])
+    }
+    assert moved == affected, "only the visits on the team's days off move"
+    assert f"moved {len(affected)} visits" in result.stdout
+    assert after[pinned["case_id"]]["date"] == pinned["date"] and after[pinned["case_id"]]["pinned"]
+    for cid in after:
+        replans = [e for e in events(planned, cid) if e["payload"].get("reason") == "replan"]
+        assert len(replans) == (1 if cid in moved else 0)
+        if cid in moved:
+            assert replans[0]["trigger"] == "reschedule"
+            assert replans[0]["payload"]["previous_date"] == before[cid]["date"]
+    assert planned("plan", "check", "hanoi-2026").exit_code == 0
+
+
+def test_pin_to_a_new_day_moves_the_visit_there(planned: Cli) -> None:
+    case = visits(planned)[0]["case_id"]
+    assert (
+        planned("plan", "pin", str(case), "--team", "Đoàn 3", "--date", "2026-10-19").exit_code == 0
+    )
+    assert planned("plan", "hanoi-2026", "--replan", *AS_OF).exit_code == 0
+    moved = next(v for v in visits(planned) if v["case_id"] == case)
+    assert (moved["team"], moved["date"]) == ("Đoàn 3", "2026-10-19")
+
+
+def test_announced_visits_move_only_with_force(planned: Cli) -> None:
+    first = visits(planned)[0]
+    case = first["case_id"]
+    assert planned("case", "advance", str(case), "announce", *LEAD).exit_code == 0
+    planned("plan", "team-off", "hanoi-2026", "--team", first["team"], first["date"])
+    refused = planned("plan", "hanoi-2026", "--replan", *AS_OF)
+    assert refused.exit_code == 1 and "--force" in refused.stderr
+    assert next(v for v in visits(planned) if v["case_id"] == case)["date"] == first["date"]
+    forced = planned("plan", "hanoi-2026", "--replan", "--force", *AS_OF)
+    assert forced.exit_code == 0, forced.stderr
+    last = events(planned, case)[-1]
+    assert last["trigger"] == "reschedule" and last["from"] == last["to"] == "announced"
+    assert {"effect": "issue_notice", "args": {"notice": "thong-bao-kiem-tra"}} in last["effects"]
+
+
+def test_infeasible_campaign_exits_1_and_stores_nothing(
+    cli: Cli, engine: Engine, tmp_path: Path
+) -> None:
+    cli("units", "import", str(EXAMPLES / "hanoi-units.csv"))
+    toml = (EXAMPLES / "hanoi-2026.toml").read_text(encoding="utf-8")
+    toml = toml.replace(
+        "start = 2026-08-01\nend = 2026-12-31", "start = 2026-08-01\nend = 2026-09-30"
+    )
+    path = tmp_path / "short.toml"
+    path.write_text(toml, encoding="utf-8")
+    assert cli("campaign", "create", str(path)).exit_code == 0
+    result = cli("plan", "hanoi-2026", *AS_OF)
+    assert result.exit_code == 1
+    assert "needs 141" in result.stderr and "available" in result.stderr
+    assert "\n" not in result.stderr.strip()
+    assert visits(cli) == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM plan_run")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM case_event")).scalar_one() == 141
+
+
+def test_checker_catches_a_tampered_plan(planned: Cli, engine: Engine) -> None:
+    case = visits(planned)[0]["case_id"]
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE inspection_case SET visit_date = :d WHERE id = :c"),
+            {"d": "2026-08-16", "c": case},  # a Sunday
+        )
+    result = planned("plan", "check", "hanoi-2026")
+    assert result.exit_code == 1 and "16/08/2026" in result.stdout
+
+
+BAD = {
+    "pin on a holiday": (
+        ("plan", "pin", "1", "--team", "Đoàn 1", "--date", "2026-09-02"),
+        "Quốc khánh",
+    ),
+    "pin to unknown team": (
+        ("plan", "pin", "1", "--team", "Đoàn 9", "--date", "2026-09-03"),
+        "Đoàn 9",
+    ),
+    "team-off unknown team": (
+        ("plan", "team-off", "hanoi-2026", "--team", "X", "2026-09-03"),
+        "'X'",
+    ),
+    "bad date": (("plan", "team-off", "hanoi-2026", "--team", "Đoàn 1", "31/9/2026"), "31/9/2026"),
+    "blackout non-target": (("plan", "blackout", "hanoi-2026", "01", "2026-09-03"), "not a target"),
+}
+
+
+@pytest.mark.parametrize("case", BAD.values(), ids=BAD.keys())
+def test_bad_planning_input(planned: Cli, case: tuple[tuple[str, ...], str]) -> None:
+    args, message = case
+    before = visits(planned)
+    result = planned(*args)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert visits(planned) == before
