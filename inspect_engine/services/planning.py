@@ -201,6 +201,21 @@ def _problem(
     )
 
 
+def build_problem(
+    uow: UnitOfWork,
+    key: str,
+    *,
+    as_of: date,
+    replan: bool = False,
+    force: bool = False,
+    time_limit: float = 5.0,
+) -> planning.Problem:
+    """The planning problem `make_plan` would solve (for benchmarks and inspection)."""
+    with uow:
+        ctx = _load(uow.session, key)
+    return _problem(ctx, as_of, replan=replan, force=force, time_limit=time_limit)
+
+
 def today(clock: Clock = utc_now) -> date:
     return clock().astimezone(DISPLAY_TZ).date()
 
