@@ -49,7 +49,7 @@ LIFECYCLE = [
 ]
 
 
-def raw_rate(folder: Path, n: int) -> float:
+def raw_rate(folder: Path, n: int, n_cases: int) -> float:
     conn = sqlite3.connect(folder / "raw.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -58,11 +58,11 @@ def raw_rate(folder: Path, n: int) -> float:
         "CREATE TABLE events (case_id INTEGER, seq INTEGER, payload TEXT, prev TEXT, hash TEXT,"
         " PRIMARY KEY (case_id, seq))"
     )
-    conn.executemany("INSERT INTO cases VALUES (?, 'planned', 1)", [(i,) for i in range(141)])
-    heads = {i: ("0" * 64, 1) for i in range(141)}
+    conn.executemany("INSERT INTO cases VALUES (?, 'planned', 1)", [(i,) for i in range(n_cases)])
+    heads = {i: ("0" * 64, 1) for i in range(n_cases)}
     start = time.perf_counter()
     for k in range(n):
-        case = k % 141
+        case = k % n_cases
         prev, version = heads[case]
         payload = json.dumps({"trigger": "announce", "actor": "lan", "k": k})
         digest = hashlib.sha256((prev + payload).encode()).hexdigest()
@@ -90,9 +90,9 @@ def _campaign(folder: Path, units_csv: Path, name: str) -> tuple[UnitOfWork, lis
     return uow, [c.id for c in campaigns.campaign_cases(uow, "hanoi-2026") if c.id]
 
 
-def single_rate(folder: Path) -> tuple[float, int]:
-    """The whole lifecycle (with a re-inspection loop) of every Hanoi case, one call each."""
-    uow, ids = _campaign(folder, EXAMPLES / "hanoi-units.csv", "single.db")
+def single_rate(folder: Path, n_units: int) -> tuple[float, int]:
+    """The whole lifecycle (with a re-inspection loop) of every case, one call per transition."""
+    uow, ids = _campaign(folder, _units_csv(folder, n_units), "single.db")
     start = time.perf_counter()
     count = 0
     for trigger, role, payload in LIFECYCLE:
@@ -102,15 +102,20 @@ def single_rate(folder: Path) -> tuple[float, int]:
     return count / (time.perf_counter() - start), count
 
 
-def bulk_rate(folder: Path, n_units: int) -> tuple[float, int]:
-    """`advance-all` over a campaign of many synthetic communes: three triggers in bulk."""
-    csv = folder / "many.csv"
+def _units_csv(folder: Path, n_units: int) -> Path:
+    """The Hanoi departments the example campaign names, plus `n_units` synthetic communes."""
+    csv = folder / f"units-{n_units}.csv"
     rows = ["code,name,kind,parent_code,sectors,area", "01,Thành phố Hà Nội,province,,,"]
     for dept in ("SNV", "STP", "VPUBND", "STC", "SKHCN", "SXD", "SYT"):
         rows.append(f"{dept},Sở {dept},department,01,,Khối sở")
     rows += [f"X{i:05d},Xã Số {i},commune,01,,Vùng {i // 8}" for i in range(n_units)]
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    uow, _ = _campaign(folder, csv, "bulk.db")
+    return csv
+
+
+def bulk_rate(folder: Path, n_units: int) -> tuple[float, int]:
+    """`advance-all` over a campaign of many synthetic communes: three triggers in bulk."""
+    uow, _ = _campaign(folder, _units_csv(folder, n_units), "bulk.db")
     start = time.perf_counter()
     count = 0
     for trigger, state, role in (
@@ -126,7 +131,8 @@ def bulk_rate(folder: Path, n_units: int) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=int, default=3000, help="raw baseline transactions")
+    parser.add_argument("--raw", type=int, default=9000, help="raw baseline transactions")
+    parser.add_argument("--single-units", type=int, default=1000, help="cases in the single run")
     parser.add_argument("--bulk-units", type=int, default=3000, help="cases in the bulk run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     args = parser.parse_args()
@@ -135,8 +141,8 @@ def main() -> None:
     for r in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            raw = raw_rate(folder, args.raw)
-            single, n_single = single_rate(folder)
+            raw = raw_rate(folder, args.raw, args.single_units)
+            single, n_single = single_rate(folder, args.single_units)
             bulk, n_bulk = bulk_rate(folder, args.bulk_units)
         rounds.append((raw, single, bulk, single / raw, bulk / raw))
         print(

@@ -140,6 +140,13 @@ class WorkflowDefinition:
         return index
 
     @cached_property
+    def _roles_by_trigger(self) -> dict[str, frozenset[str]]:
+        roles: dict[str, frozenset[str]] = {}
+        for t in self.transitions:
+            roles[t.trigger] = roles.get(t.trigger, frozenset()) | t.roles
+        return roles
+
+    @cached_property
     def _fingerprint(self) -> str:
         return hashlib.sha256(canonical(self.to_json())).hexdigest()
 
@@ -169,7 +176,7 @@ class WorkflowDefinition:
 
     def allowed_roles(self, trigger: str) -> frozenset[str]:
         """Who may fire `trigger` (the loader makes every transition of a trigger agree)."""
-        return frozenset().union(*(t.roles for t in self.transitions if t.trigger == trigger))
+        return self._roles_by_trigger.get(trigger, frozenset())
 
     def is_terminal(self, state: str) -> bool:
         return state in self.terminal

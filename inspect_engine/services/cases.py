@@ -58,9 +58,9 @@ class Batch:
     """Events prepared in one transaction: links them into the campaign chain in order, reading
     each campaign's chain head once, and writes them all with one statement per table."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, heads: dict[str, tuple[int, str]] | None = None) -> None:
         self.store = store
-        self.heads: dict[str, tuple[int, str]] = {}
+        self.heads: dict[str, tuple[int, str]] = heads or {}
         self.pending: list[tuple[Event, int | None]] = []
 
     def add(self, draft: Event, *, seen_version: int | None) -> Event:
@@ -196,13 +196,14 @@ def advance(uow: UnitOfWork, case_id: int, request: Request, *, clock: Clock = u
     for _attempt in range(CHAIN_RETRIES):
         with uow:
             store = EventStore(uow.connection)
-            head = store.case(case_id)
-            if head is None:
+            found = store.case_and_link(case_id)
+            if found is None:
                 raise NotFound(f"no case {case_id}", field="CASE")
+            head, link = found
             if request.expected_version is not None and head.version != request.expected_version:
                 raise conflict(case_id, request.expected_version, head.version)
             defn = workflows.stored(uow.connection, head.workflow_name, head.workflow_version)
-            batch = Batch(store)
+            batch = Batch(store, {head.campaign_key: link})
             result = apply_request(store, batch, defn, head, request, clock())
             try:
                 batch.write()

@@ -50,6 +50,13 @@ _EVENT_FIELDS = (
 _JSON_FIELDS = frozenset({"payload", "effects"})
 _SQL = {
     "case": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE id = :id",
+    # The case and its campaign's chain head in one round trip (the single-transition path).
+    "case_and_link": f"SELECT {_CASE_COLUMNS}, "
+    "(SELECT chain_seq FROM case_event e WHERE e.campaign_key = c.campaign_key "
+    "ORDER BY chain_seq DESC LIMIT 1), "
+    "(SELECT chain_hash FROM case_event e WHERE e.campaign_key = c.campaign_key "
+    "ORDER BY chain_seq DESC LIMIT 1) "
+    "FROM inspection_case c WHERE id = :id",
     "cases": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE campaign_key = :key ORDER BY id",
     "cases_in": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE campaign_key = :key "
     "AND state = :state ORDER BY id",
@@ -121,6 +128,14 @@ class EventStore:
     def case(self, case_id: int) -> CaseHead | None:
         row = self._run("case", {"id": case_id}).fetchone()
         return CaseHead(*row) if row else None
+
+    def case_and_link(self, case_id: int) -> tuple[CaseHead, tuple[int, str]] | None:
+        """The case and the head of its campaign's chain."""
+        row = self._run("case_and_link", {"id": case_id}).fetchone()
+        if row is None:
+            return None
+        link = (int(row[-2]), str(row[-1])) if row[-2] is not None else (0, GENESIS)
+        return CaseHead(*row[:-2]), link
 
     def cases(self, campaign_key: str, state: str | None = None) -> list[CaseHead]:
         if state is None:
