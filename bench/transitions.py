@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 # This file is named like the `transitions` package: take bench/ off the import path.
 sys.path[0] = str(REPO)
 
+from inspect_engine.cli.demo import LIFECYCLE  # noqa: E402
 from inspect_engine.services import campaigns, cases, units  # noqa: E402
 from inspect_engine.settings import data_dir  # noqa: E402
 from inspect_engine.storage.db import make_engine, upgrade  # noqa: E402
@@ -32,21 +33,6 @@ from inspect_engine.storage.uow import UnitOfWork  # noqa: E402
 
 EXAMPLES = REPO / "examples"
 WORKFLOWS = [data_dir("workflows")]
-LEAD = ("lan", "team_lead")
-SERIOUS = {"findings": [{"area": 2, "severity": "serious", "text": "Chưa công khai TTHC"}]}
-MINOR = {"findings": [{"area": 4, "severity": "minor", "text": "Thiếu báo cáo quý"}]}
-REPORT = {"summary": "Đã khắc phục toàn bộ tồn tại"}
-LIFECYCLE = [
-    ("announce", "team_lead", None),
-    ("request_evidence", "team_lead", None),
-    ("record_visit", "inspector", None),
-    ("record_findings", "team_lead", SERIOUS),
-    ("request_remediation", "team_lead", None),
-    ("report_remediation", "unit", REPORT),
-    ("reinspect_fail", "inspector", MINOR),
-    ("report_remediation", "unit", REPORT),
-    ("reinspect_pass", "inspector", None),
-]
 
 
 def raw_rate(folder: Path, n: int, n_cases: int) -> float:

@@ -116,6 +116,32 @@ class _Context:
     blackout: dict[str, set[date]]
 
 
+def _due_dates(ctx: _Context, day: date) -> tuple[date, date]:
+    """When the notice must go out and when the evidence is due, for a visit on `day`."""
+    lead = ctx.spec.lead_times
+    return (
+        ctx.calendar.add_working_days(day, -lead.notice_working_days),
+        ctx.calendar.add_working_days(day, -lead.evidence_working_days),
+    )
+
+
+def _visit(ctx: _Context, case: CaseRow, team: str, day: date) -> PlannedVisit:
+    unit = ctx.units[case.unit_code]
+    notice_due, evidence_due = _due_dates(ctx, day)
+    return PlannedVisit(
+        case_id=case.id or 0,
+        unit_code=case.unit_code,
+        unit_name=unit.name,
+        area=unit.area,
+        state=case.state,
+        team=team,
+        date=day,
+        notice_due=notice_due,
+        evidence_due=evidence_due,
+        pinned=case.pin_date is not None,
+    )
+
+
 def _load(session: Session, key: str) -> _Context:
     _, spec = _campaign(session, key)
     cases = list(
@@ -288,8 +314,6 @@ def _store(
 ) -> list[int]:
     """Write each case's slot; a case whose slot changed gets a `reschedule` event, fired
     through the workflow like any other trigger (an announced case re-issues its notice)."""
-    lead = ctx.spec.lead_times
-    calendar = ctx.calendar
     by_id = {c.id: c for c in ctx.cases}
     store = EventStore(uow.connection)
     batch = Batch(store)
@@ -314,14 +338,15 @@ def _store(
         defn = workflows.stored(uow.connection, head.workflow_name, head.workflow_version)
         request = Request(RESCHEDULE, PLANNER_ACTOR, "system", payload)
         apply_request(store, batch, defn, head, request, now)
+        notice_due, evidence_due = _due_dates(ctx, a.day)
         uow.connection.execute(
             update(table)
             .where(table.c.id == a.case_id)
             .values(
                 plan_team=a.team,
                 visit_date=a.day,
-                notice_due=calendar.add_working_days(a.day, -lead.notice_working_days),
-                evidence_due=calendar.add_working_days(a.day, -lead.evidence_working_days),
+                notice_due=notice_due,
+                evidence_due=evidence_due,
             )
         )
     try:
@@ -338,28 +363,9 @@ def _report(
     moved: list[int],
     seconds: float,
 ) -> PlanReport:
-    lead = ctx.spec.lead_times
-    calendar = ctx.calendar
     by_id = {c.id: c for c in ctx.cases}
-    visits = []
-    for a in solution.assignments:
-        case = by_id[a.case_id]
-        unit = ctx.units[case.unit_code]
-        visits.append(
-            PlannedVisit(
-                case_id=a.case_id,
-                unit_code=case.unit_code,
-                unit_name=unit.name,
-                area=unit.area,
-                state=case.state,
-                team=a.team,
-                date=a.day,
-                notice_due=calendar.add_working_days(a.day, -lead.notice_working_days),
-                evidence_due=calendar.add_working_days(a.day, -lead.evidence_working_days),
-                pinned=case.pin_date is not None,
-            )
-        )
-    days = calendar.working_days(ctx.spec.window_start, ctx.spec.window_end)
+    visits = [_visit(ctx, by_id[a.case_id], a.team, a.day) for a in solution.assignments]
+    days = ctx.calendar.working_days(ctx.spec.window_start, ctx.spec.window_end)
     capacity = {
         t.name: t.visits_per_day * sum(1 for d in days if d not in ctx.team_off.get(t.name, ()))
         for t in ctx.spec.teams
@@ -417,18 +423,7 @@ def planned_visits(uow: UnitOfWork, key: str, team: str | None = None) -> list[P
     if team is not None and team not in {t.name for t in ctx.spec.teams}:
         raise InputError(f"no team {team!r} in campaign {key}", field="--team")
     visits = [
-        PlannedVisit(
-            case_id=c.id or 0,
-            unit_code=c.unit_code,
-            unit_name=ctx.units[c.unit_code].name,
-            area=ctx.units[c.unit_code].area,
-            state=c.state,
-            team=c.plan_team,
-            date=c.visit_date,
-            notice_due=c.notice_due or c.visit_date,
-            evidence_due=c.evidence_due or c.visit_date,
-            pinned=c.pin_date is not None,
-        )
+        _visit(ctx, c, c.plan_team, c.visit_date)
         for c in ctx.cases
         if c.plan_team is not None
         and c.visit_date is not None
@@ -486,15 +481,19 @@ def block_team(uow: UnitOfWork, key: str, team: str, days: list[date], reason: s
         if team not in {t.name for t in spec.teams}:
             names = ", ".join(t.name for t in spec.teams)
             raise InputError(f"no team {team!r} in campaign {key}; teams: {names}", field="--team")
-        added = 0
-        for day in sorted(set(days)):
-            if uow.session.get(TeamUnavailableRow, (key, team, day)) is None:
-                uow.session.add(
-                    TeamUnavailableRow(campaign_key=key, team=team, day=day, reason=reason)
+        stored = set(
+            uow.session.exec(
+                select(col(TeamUnavailableRow.day)).where(
+                    TeamUnavailableRow.campaign_key == key, TeamUnavailableRow.team == team
                 )
-                added += 1
+            )
+        )
+        new = sorted(set(days) - stored)
+        uow.session.add_all(
+            TeamUnavailableRow(campaign_key=key, team=team, day=day, reason=reason) for day in new
+        )
         uow.commit()
-    return added
+    return len(new)
 
 
 def block_unit(
@@ -508,12 +507,17 @@ def block_unit(
         ).first()
         if has_case is None:
             raise InputError(f"unit {unit_code!r} is not a target of campaign {key}", field="UNIT")
-        added = 0
-        for day in sorted(set(days)):
-            if uow.session.get(UnitBlackoutRow, (key, unit_code, day)) is None:
-                uow.session.add(
-                    UnitBlackoutRow(campaign_key=key, unit_code=unit_code, day=day, reason=reason)
+        stored = set(
+            uow.session.exec(
+                select(col(UnitBlackoutRow.day)).where(
+                    UnitBlackoutRow.campaign_key == key, UnitBlackoutRow.unit_code == unit_code
                 )
-                added += 1
+            )
+        )
+        new = sorted(set(days) - stored)
+        uow.session.add_all(
+            UnitBlackoutRow(campaign_key=key, unit_code=unit_code, day=day, reason=reason)
+            for day in new
+        )
         uow.commit()
-    return added
+    return len(new)
