@@ -77,7 +77,7 @@ def to_html(key: str, title: str, teams: Sequence[str], visits: Sequence[Planned
     for v in visits:
         cells[(v.team, _monday(v.date))].append(v)
     e = html.escape
-    head = "".join(f"<th>{w:%d/%m}–{w + timedelta(days=4):%d/%m}</th>" for w in weeks)
+    head = "".join(f"<th>Tuần {w.isocalendar().week} (từ {w:%d/%m})</th>" for w in weeks)
     rows = []
     for team in teams:
         tds = []
