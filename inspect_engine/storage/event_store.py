@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import Connection, and_, select
 
 from inspect_engine.domain.events import GENESIS, Event, as_utc
@@ -222,8 +223,8 @@ class EventStore:
             "actor": event.actor,
             "role": event.role,
             "at": self._moment(event.at),
-            "payload": json.dumps(dict(event.payload), ensure_ascii=False),
-            "effects": json.dumps(list(event.effects), ensure_ascii=False),
+            "payload": orjson.dumps(dict(event.payload)).decode(),
+            "effects": orjson.dumps(list(event.effects)).decode(),
             "workflow_name": event.workflow,
             "workflow_version": event.workflow_version,
             "prev_hash": event.prev_hash,
