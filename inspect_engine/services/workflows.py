@@ -11,7 +11,7 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from inspect_engine.domain.workflow import WorkflowDefinition, find_definition, parse_definition
 from inspect_engine.errors import InputError
@@ -67,11 +67,6 @@ def stored(conn: Connection, name: str, version: int) -> WorkflowDefinition:
             raise InputError(f"workflow {name} v{version} is not registered in this database")
         cache[key] = parse_definition(text, f"{name} v{version} (stored)")
     return cache[key]
-
-
-def registered(session: Session) -> list[WorkflowRow]:
-    query = select(WorkflowRow).order_by(col(WorkflowRow.name), col(WorkflowRow.version))
-    return list(session.exec(query))
 
 
 def _source_text(defn: WorkflowDefinition) -> str:
