@@ -342,3 +342,16 @@ def test_changed_definition_under_the_same_version_is_refused(
     path.write_text(other, encoding="utf-8")
     result = campaign("campaign", "create", str(path))
     assert result.exit_code == 2 and "new version number" in result.stderr
+
+
+def test_show_as_of_replays_the_case_as_it_stood(campaign: Cli, tmp_path: Path) -> None:
+    case = case_id(campaign)
+    walk(campaign, case, [("announce", None, LEAD), ("request_evidence", None, LEAD)], tmp_path)
+    announced_at = show(campaign, case)["events"][1]["at"]
+    result = campaign("case", "show", str(case), "--as-of", announced_at, "--json")
+    assert result.exit_code == 0, result.stderr
+    then = json.loads(result.stdout)
+    assert (then["state"], then["version"], len(then["events"])) == ("announced", 2, 2)
+    assert then["chain_valid"] is True
+    before = campaign("case", "show", str(case), "--as-of", "2020-01-01T00:00")
+    assert before.exit_code == 2 and "did not exist yet" in before.stderr

@@ -41,22 +41,32 @@ def list_(
     if as_json:
         print_json([{"id": c.id, "unit_code": c.unit_code, "state": c.state} for c in cases])
         return
-    rows = [(c.id, c.unit_code, c.state, c.version) for c in cases]
-    print_table(f"{len(cases)} cases of {key}", ["id", "unit", "state", "version"], rows)
+    rows = [
+        (c.id, c.unit_code, c.state, c.version, c.visit_date or "", c.plan_team or "")
+        for c in cases
+    ]
+    print_table(
+        f"{len(cases)} cases of {key}", ["id", "unit", "state", "version", "visit", "team"], rows
+    )
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
     case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    as_of: str = typer.Option(
+        None, "--as-of", help="Show the case as it stood then (ISO; Asia/Ho_Chi_Minh if no offset)."
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Show a case: state, version and its whole history, with the hash chain checked.
+    """Show a case: state, version and its history, with the hash chain checked.
 
-    Example: inspect-engine case show 12 --json
+    With --as-of, the case as it stood at that moment: the replay of its events up to then.
+
+    Example: inspect-engine case show 12 --as-of 2026-09-15T17:00 --json
     """
     with unit_of_work(ctx) as uow:
-        view = audit.show_case(uow, case_id)
+        view = audit.show_case(uow, case_id, as_of=_at(as_of, "--as-of"))
     if as_json:
         print_json(view.to_json())
         return
@@ -97,13 +107,13 @@ def _payload(data_file: Path | None) -> dict[str, Any]:
     return data
 
 
-def _at(text: str | None) -> datetime | None:
+def _at(text: str | None, option: str = "--at") -> datetime | None:
     if text is None:
         return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError(f"{text!r} is not an ISO date-time", field="--at") from None
+        raise InputError(f"{text!r} is not an ISO date-time", field=option) from None
     return moment.replace(tzinfo=DISPLAY_TZ) if moment.tzinfo is None else moment
 
 

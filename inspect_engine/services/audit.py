@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from inspect_engine.domain.events import (
@@ -79,7 +80,9 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
-def show_case(uow: UnitOfWork, case_id: int) -> CaseView:
+def show_case(uow: UnitOfWork, case_id: int, *, as_of: datetime | None = None) -> CaseView:
+    """A case with its history, its chain verified in full; with `as_of`, the case as it stood
+    at that moment (the replay of the events up to it)."""
     with uow:
         store = EventStore(uow.connection)
         head = store.case(case_id)
@@ -87,14 +90,23 @@ def show_case(uow: UnitOfWork, case_id: int) -> CaseView:
             raise NotFound(f"no case {case_id}", field="CASE")
         events = store.events(case_id)
     problems = case_problems(head, events)
+    state, version, workflow_version = head.state, head.version, head.workflow_version
+    if as_of is not None:
+        events = [e for e in events if as_utc(e.at) <= as_utc(as_of)]
+        if not events:
+            raise NotFound(
+                f"case {case_id} did not exist yet at {as_of.isoformat()}", field="--as-of"
+            )
+        state, version = replay(events) or "", len(events)
+        workflow_version = events[-1].workflow_version
     return CaseView(
         head.id,
         head.campaign_key,
         head.unit_code,
-        head.state,
-        head.version,
+        state,
+        version,
         head.workflow_name,
-        head.workflow_version,
+        workflow_version,
         events,
         problems,
     )
