@@ -1,7 +1,7 @@
 """Benchmark of the visit planner: `python bench/planner.py` from the repository root.
 
-Two instances: "hanoi-2026" (141 units of examples/hanoi-units.csv, 3 teams of 2 visits a day)
-and "national" (the 3,321 communes of bench/data/vn-communes-2025.csv, 40 teams of 1 visit a
+Two instances: "hanoi-2026" (the example campaign exactly as `plan hanoi-2026 --as-of
+2026-07-27` builds it: 141 units, 3 teams of 1 visit a day) and "national" (the 3,321 communes of bench/data/vn-communes-2025.csv, 40 teams of 1 visit a
 day, unavailable weeks and conflicts of interest, about 84% of capacity used). Each measurement
 runs in a fresh subprocess; peak memory is that process's `ru_maxrss` (resource.getrusage).
 Raw baselines from the same run: time ratio = solver time / greedy time; memory ratio = solver
@@ -42,17 +42,6 @@ from inspect_engine.services import planning as planning_service  # noqa: E402
 from inspect_engine.storage.db import make_engine, upgrade  # noqa: E402
 from inspect_engine.storage.uow import UnitOfWork  # noqa: E402
 
-FOCUS = {
-    "Tài nguyên và Môi trường",
-    "Xây dựng",
-    "Quy hoạch - Kiến trúc",
-    "Tài chính",
-    "Thông tin và Truyền thông",
-    "Giáo dục",
-    "Y tế",
-    "Tư pháp",
-    "Thanh tra",
-}
 START, END = date(2026, 8, 1), date(2026, 12, 31)
 NOTES: list[str] = []
 

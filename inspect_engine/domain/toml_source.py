@@ -6,6 +6,7 @@ import re
 import tomllib
 from typing import Any
 
+from inspect_engine.domain.source_lines import nearest_line
 from inspect_engine.errors import InputError
 
 _TABLE_RE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-]+)\s*\]\s*(#.*)?$")
@@ -51,13 +52,7 @@ class TomlSource:
         return lines
 
     def line_of(self, path: str) -> int | None:
-        """The line of `path`, or of its nearest written ancestor."""
-        while path:
-            if path in self._lines:
-                return self._lines[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        return None
+        return nearest_line(self._lines, path)
 
     def error(self, path: str, message: str) -> InputError:
         return InputError(message, source=self.source, line=self.line_of(path), field=path)

@@ -25,6 +25,7 @@ except ImportError:  # PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 from inspect_engine.domain.events import OPEN_TRIGGER, canonical
+from inspect_engine.domain.source_lines import nearest_line
 from inspect_engine.domain.workflow_rules import (
     EFFECTS,
     GUARDS,
@@ -242,13 +243,7 @@ class _Doc:
         self.source = source
 
     def line_of(self, path: str) -> int | None:
-        """The line of `path`, or of its nearest ancestor that has one."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        return None
+        return nearest_line(self.lines, path)
 
     def fail(self, path: str, message: str) -> WorkflowDefinitionError:
         return WorkflowDefinitionError(
