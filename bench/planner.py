@@ -1,8 +1,9 @@
 """Benchmark of the visit planner: `python bench/planner.py` from the repository root.
 
 Two instances: "hanoi-2026" (the example campaign exactly as `plan hanoi-2026 --as-of
-2026-07-27` builds it: 141 units, 3 teams of 1 visit a day) and "national" (the 3,321 communes of bench/data/vn-communes-2025.csv, 40 teams of 1 visit a
-day, unavailable weeks and conflicts of interest, about 84% of capacity used). Each measurement
+2026-07-27` builds it: 141 units, 3 teams of 1 visit a day) and "national" (the 3,321 communes
+of bench/data/vn-communes-2025.csv, 40 teams of 1 visit a day, unavailable weeks and conflicts
+of interest, about 84% of capacity used). Each measurement
 runs in a fresh subprocess; peak memory is that process's `ru_maxrss` (resource.getrusage).
 Raw baselines from the same run: time ratio = solver time / greedy time; memory ratio = solver
 peak / peak of a process that only loads the instance. It is a report: the exit code is 0 even

@@ -235,3 +235,8 @@ def test_bad_planning_input(planned: Cli, case: tuple[tuple[str, ...], str]) -> 
     result = planned(*args)
     assert result.exit_code == 2 and message in result.stderr, result.stderr
     assert visits(planned) == before
+
+
+def test_unwritable_export_is_bad_input(planned: Cli, tmp_path: Path) -> None:
+    result = planned("plan", "show", "hanoi-2026", "--ics", str(tmp_path / "no" / "plan.ics"))
+    assert result.exit_code == 2 and "cannot write file" in result.stderr

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -14,7 +15,7 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from inspect_engine.errors import InspectError
+from inspect_engine.errors import InputError, InspectError
 from inspect_engine.settings import Settings
 from inspect_engine.storage.db import make_engine, require_schema
 from inspect_engine.storage.uow import UnitOfWork
@@ -69,6 +70,14 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     Console(soft_wrap=True).print(table)
+
+
+def write_file(path: Path, data: str | bytes) -> None:
+    """Write an output file; a path that cannot be written is bad input, not a crash."""
+    try:
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as exc:
+        raise InputError(f"cannot write file: {exc.strerror}", source=str(path)) from None
 
 
 def say(message: str) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from inspect_engine.cli.common import say
+from inspect_engine.cli.common import say, write_file
+from inspect_engine.errors import InputError
 from inspect_engine.services import audit, campaigns, cases, plan_export, planning, units
 from inspect_engine.services.clock import utc_now
 from inspect_engine.settings import data_dir
@@ -42,7 +43,10 @@ def demo(
 
     Example: inspect-engine demo --dir ./demo
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create folder: {exc.strerror}", source=str(directory)) from None
     db_file = directory / "inspect.db"
     for stale in (db_file, db_file.with_suffix(".db-wal"), db_file.with_suffix(".db-shm")):
         stale.unlink(missing_ok=True)
@@ -72,12 +76,12 @@ def demo(
             f"{'valid' if not planning.check_plan(uow, summary.key) else 'BROKEN'}"
         )
         visits = planning.planned_visits(uow, summary.key)
-        (directory / "plan.ics").write_bytes(
-            plan_export.to_ics(summary.key, spec.title, visits, utc_now())
+        write_file(
+            directory / "plan.ics", plan_export.to_ics(summary.key, spec.title, visits, utc_now())
         )
         teams = [t.name for t in spec.teams]
-        (directory / "plan.html").write_text(
-            plan_export.to_html(summary.key, spec.title, teams, visits), encoding="utf-8"
+        write_file(
+            directory / "plan.html", plan_export.to_html(summary.key, spec.title, teams, visits)
         )
         say(f"  calendars: {directory / 'plan.ics'}, {directory / 'plan.html'}")
         first = visits[0]

@@ -10,7 +10,14 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say, unit_of_work
+from inspect_engine.cli.common import (
+    JSON_HELP,
+    print_json,
+    print_table,
+    say,
+    unit_of_work,
+    write_file,
+)
 from inspect_engine.domain.calendar import parse_date_range, parse_vn_date
 from inspect_engine.errors import CheckFailed, InputError
 from inspect_engine.services import campaigns, plan_export
@@ -135,11 +142,11 @@ def show(
         visits = service.planned_visits(uow, key, team)
         _, spec = campaigns.get_campaign(uow, key)
     if ics is not None:
-        ics.write_bytes(plan_export.to_ics(key, spec.title, visits, utc_now()))
+        write_file(ics, plan_export.to_ics(key, spec.title, visits, utc_now()))
         say(f"{ics}: {len(visits)} visits")
     if html is not None:
         teams = [t.name for t in spec.teams if team is None or t.name == team]
-        html.write_text(plan_export.to_html(key, spec.title, teams, visits), encoding="utf-8")
+        write_file(html, plan_export.to_html(key, spec.title, teams, visits))
         say(f"{html}: {len(visits)} visits")
     if as_json:
         print_json([v.to_json() for v in visits])
