@@ -50,8 +50,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['campaign_key'], ['campaign.key'], ),
     sa.ForeignKeyConstraint(['case_id'], ['inspection_case.id'], ),
     sa.PrimaryKeyConstraint('case_id', 'seq'),
-    sa.UniqueConstraint('campaign_key', 'chain_seq'),
-    sqlite_with_rowid=False
+    sa.UniqueConstraint('campaign_key', 'chain_seq')
     )
     with op.batch_alter_table('inspection_case', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_seq', sa.Integer(), nullable=False, server_default='0'))
