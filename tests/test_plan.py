@@ -240,3 +240,30 @@ def test_bad_planning_input(planned: Cli, case: tuple[tuple[str, ...], str]) -> 
 def test_unwritable_export_is_bad_input(planned: Cli, tmp_path: Path) -> None:
     result = planned("plan", "show", "hanoi-2026", "--ics", str(tmp_path / "no" / "plan.ics"))
     assert result.exit_code == 2 and "cannot write file" in result.stderr
+
+
+def test_targets_added_later_are_planned_by_a_replan(planned: Cli) -> None:
+    result = planned("campaign", "add-targets", "hanoi-2026", "01")
+    assert result.exit_code == 0 and "1 cases opened (01)" in result.stdout
+    again = planned("campaign", "add-targets", "hanoi-2026", "01")
+    assert again.exit_code == 2 and "already a target" in again.stderr
+    unknown = planned("campaign", "add-targets", "hanoi-2026", "NOPE")
+    assert unknown.exit_code == 2 and "unknown unit 'NOPE'" in unknown.stderr
+    replan = planned("plan", "hanoi-2026", "--replan", *AS_OF)
+    assert replan.exit_code == 0, replan.stderr
+    assert "moved" not in replan.stdout, "a new case gets a slot; nothing else moves"
+    after = visits(planned)
+    assert len(after) == 142 and any(v["unit_code"] == "01" for v in after)
+    assert planned("plan", "check", "hanoi-2026").exit_code == 0
+
+
+def test_cancelled_cases_leave_the_plan(planned: Cli, tmp_path: Path) -> None:
+    case = visits(planned)[0]["case_id"]
+    data = tmp_path / "reason.json"
+    data.write_text(json.dumps({"reason": "Đơn vị đã sáp nhập"}), encoding="utf-8")
+    cancel = planned("case", "advance", str(case), "cancel", *LEAD, "--data-file", str(data))
+    assert cancel.exit_code == 0
+    assert case not in {v["case_id"] for v in visits(planned)}
+    replan = planned("plan", "hanoi-2026", "--replan", *AS_OF)
+    assert replan.exit_code == 0 and "140 visits planned" in replan.stdout
+    assert planned("plan", "check", "hanoi-2026").exit_code == 0

@@ -32,6 +32,21 @@ def create(
     say(f"campaign {summary.key}: {summary.cases} cases opened")
 
 
+@app.command("add-targets")
+def add_targets(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Campaign key."),
+    units: list[str] = typer.Argument(..., help="Unit codes to add."),
+) -> None:
+    """Add units to a campaign's targets, opening a case for each; then `plan KEY --replan`.
+
+    Example: inspect-engine campaign add-targets hanoi-2026 00004 00008
+    """
+    with unit_of_work(ctx) as uow:
+        added = service.add_targets(uow, key, units)
+    say(f"campaign {key}: {len(added)} cases opened ({', '.join(added)})")
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session, col, func, select
@@ -100,23 +101,50 @@ def _create(
         )
     )
     session.flush()
-    rows = [
-        CaseRow(
-            campaign_key=spec.key,
-            unit_code=unit.code,
-            state=workflow.initial,
-            workflow_name=workflow.name,
-            workflow_version=workflow.version,
-            created_at=now,
-        )
-        for unit in targets
-    ]
-    session.add_all(rows)
-    session.flush()
-    open_case_events(uow, spec.key, now)
+    _open_cases(uow, spec.key, [u.code for u in targets], workflow.name, workflow.version, now)
     return CampaignSummary(
         spec.key, spec.title, spec.year, len(targets), {workflow.initial: len(targets)}
     )
+
+
+def _open_cases(
+    uow: UnitOfWork, key: str, codes: Sequence[str], workflow: str, version: int, now: datetime
+) -> None:
+    """One case per unit in the workflow's initial state, each starting its chain."""
+    initial = workflows.stored(uow.connection, workflow, version).initial
+    uow.session.add_all(
+        CaseRow(
+            campaign_key=key,
+            unit_code=code,
+            state=initial,
+            workflow_name=workflow,
+            workflow_version=version,
+            created_at=now,
+        )
+        for code in codes
+    )
+    uow.session.flush()
+    open_case_events(uow, key, now)
+
+
+def add_targets(
+    uow: UnitOfWork, key: str, codes: Sequence[str], *, clock: Clock = utc_now
+) -> list[str]:
+    """Open cases for units added to a campaign's targets after it was created (a new unit, a
+    unit the lead decided to include); `plan KEY --replan` then gives them a visit."""
+    with uow:
+        session = uow.session
+        campaign, _ = _campaign(session, key)
+        existing = set(session.exec(select(CaseRow.unit_code).where(CaseRow.campaign_key == key)))
+        for code in codes:
+            if session.get(UnitRow, code) is None:
+                raise NotFound(f"unknown unit {code!r}", field="UNITS")
+            if code in existing:
+                raise InputError(f"unit {code!r} is already a target of {key}", field="UNITS")
+        added = sorted(set(codes))
+        _open_cases(uow, key, added, campaign.workflow_name, campaign.workflow_version, clock())
+        uow.commit()
+    return added
 
 
 def get_campaign(uow: UnitOfWork, key: str) -> tuple[CampaignRow, CampaignSpec]:
