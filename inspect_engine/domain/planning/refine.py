@@ -35,8 +35,6 @@ from bisect import insort
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 
-from ortools.sat.python import cp_model
-
 from inspect_engine.domain.planning.flow import Slot, Slots
 from inspect_engine.domain.planning.problem import Problem
 
@@ -314,6 +312,9 @@ def cpsat_lns(
     reserve terms are fixed), and minimises visit costs plus the area terms of the two teams
     (visits outside the step stay where they are and count), hinted with the current plan.
     """
+    # Imported here: CP-SAT pulls in pandas, 0.3 s that every CLI command would pay otherwise.
+    from ortools.sat.python import cp_model
+
     ls = LocalSearch(problem, slots, plan)
     model = slots.model
     n_teams, n_days = len(problem.teams), len(problem.days)
