@@ -78,3 +78,43 @@ def test_two_processes_advancing_one_case(cli: Cli, engine: Engine, db_url: str)
     events = json.loads(cli("case", "show", str(case), "--json").stdout)["events"]
     assert [e["trigger"] for e in events] == ["open", "announce"]
     assert cli("case", "verify", "hanoi-2026").exit_code == 0
+
+
+_WORKER = """
+import sys, time
+from inspect_engine.services import cases
+from inspect_engine.storage.db import make_engine
+from inspect_engine.storage.uow import UnitOfWork
+url, start, ids = sys.argv[1], float(sys.argv[2]), [int(i) for i in sys.argv[3:]]
+uow = UnitOfWork(make_engine(url))
+request = cases.Request("reschedule", "worker", "team_lead", {"visit_date": "2026-10-01"})
+while time.time() < start:  # both processes begin together
+    time.sleep(0.001)
+for k in range(600):
+    cases.advance(uow, ids[k % len(ids)], request)
+uow.close()
+"""
+
+
+def test_two_processes_on_different_cases_share_the_campaign_chain(cli: Cli, db_url: str) -> None:
+    """Both append to the one campaign chain at full speed: appends of a campaign are
+    serialised, so neither process fails and no position is taken twice."""
+    assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
+    assert cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")).exit_code == 0
+    ids = [c["id"] for c in json.loads(cli("case", "list", "hanoi-2026", "--json").stdout)]
+    start = str(time.time() + 3)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, db_url, start, *map(str, half)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for half in (ids[:20], ids[20:40])
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    verified = json.loads(cli("case", "verify", "hanoi-2026", "--json").stdout)
+    assert verified["valid"], verified["problems"]
+    assert verified["events"] == 141 + 2 * 600

@@ -21,11 +21,11 @@ from inspect_engine.domain.workflow_rules import GuardContext
 from inspect_engine.errors import ConflictError, InputError, NotFound
 from inspect_engine.services import workflows
 from inspect_engine.services.clock import Clock, utc_now
-from inspect_engine.storage.event_store import CaseHead, EventStore, StaleCase
+from inspect_engine.storage.event_store import CaseHead, EventStore, StaleCase, WriteConflict
 from inspect_engine.storage.uow import UnitOfWork
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of different machines disagree a little
-CHAIN_RETRIES = 8  # another case of the same campaign took our campaign-chain position: retry
+CHAIN_RETRIES = 3  # a lock timeout or an outside writer: read again and retry, a few times
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,15 @@ class Batch:
     """Events prepared in one transaction: links them into the campaign chain in order, reading
     each campaign's chain head once, and writes them all with one statement per table."""
 
-    def __init__(self, store: EventStore, heads: dict[str, tuple[int, str]] | None = None) -> None:
+    def __init__(self, store: EventStore) -> None:
         self.store = store
-        self.heads: dict[str, tuple[int, str]] = heads or {}
+        self.heads: dict[str, tuple[int, str]] = {}
         self.pending: list[tuple[Event, int | None]] = []
 
     def add(self, draft: Event, *, seen_version: int | None) -> Event:
         key = draft.campaign_key
         if key not in self.heads:
+            self.store.lock_campaign(key)
             self.heads[key] = self.store.chain_head(key)
         chain_seq, chain_prev = self.heads[key]
         event = seal(
@@ -196,28 +197,28 @@ def advance(uow: UnitOfWork, case_id: int, request: Request, *, clock: Clock = u
     for _attempt in range(CHAIN_RETRIES):
         with uow:
             store = EventStore(uow.connection)
-            found = store.case_and_link(case_id)
-            if found is None:
+            head = store.case(case_id)
+            if head is None:
                 raise NotFound(f"no case {case_id}", field="CASE")
-            head, link = found
             if request.expected_version is not None and head.version != request.expected_version:
                 raise conflict(case_id, request.expected_version, head.version)
             defn = workflows.stored(uow.connection, head.workflow_name, head.workflow_version)
-            batch = Batch(store, {head.campaign_key: link})
-            result = apply_request(store, batch, defn, head, request, clock())
+            batch = Batch(store)
             try:
+                result = apply_request(store, batch, defn, head, request, clock())
                 batch.write()
                 uow.commit()
                 return result
             except StaleCase:
                 raise conflict(case_id) from None
-            except (IntegrityError, OperationalError):
+            except (WriteConflict, IntegrityError, OperationalError):
+                # Appends of a campaign are serialised, so this is rare (a lock timeout, a
+                # writer outside the engine): start again from a fresh read.
                 uow.rollback()
                 now = EventStore(uow.connection).case(case_id)
                 if now is None or now.version != head.version:
                     raise conflict(case_id, head.version, now.version if now else None) from None
-                # Only the campaign chain moved (another case took the position): go again.
-    raise ConflictError(f"case {case_id}: the campaign log is too busy, try again")
+    raise ConflictError(f"case {case_id}: the campaign's log stayed busy, try again")
 
 
 def advance_all(
@@ -253,7 +254,7 @@ def advance_all(
             uow.commit()
         except StaleCase:
             raise conflict(None) from None
-        except IntegrityError:
+        except (WriteConflict, IntegrityError):
             raise ConflictError(
                 f"campaign {campaign_key} changed during the batch: nothing written, retry"
             ) from None

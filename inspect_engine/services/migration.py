@@ -10,7 +10,7 @@ from inspect_engine.errors import InputError
 from inspect_engine.services import workflows
 from inspect_engine.services.cases import Advanced, Batch, conflict
 from inspect_engine.services.clock import Clock, utc_now
-from inspect_engine.storage.event_store import EventStore, StaleCase
+from inspect_engine.storage.event_store import EventStore, StaleCase, WriteConflict
 from inspect_engine.storage.uow import UnitOfWork
 
 MIGRATE_TRIGGER = "migrate"
@@ -95,7 +95,7 @@ def migrate(
             )
         try:
             batch.write()
-        except StaleCase:
+        except (StaleCase, WriteConflict):
             raise conflict(None) from None
         uow.commit()
     return moved

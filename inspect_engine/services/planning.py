@@ -25,7 +25,7 @@ from inspect_engine.services.campaigns import _campaign
 from inspect_engine.services.cases import Batch, Request, apply_request
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.settings import DISPLAY_TZ
-from inspect_engine.storage.event_store import EventStore, StaleCase
+from inspect_engine.storage.event_store import EventStore, StaleCase, WriteConflict
 from inspect_engine.storage.tables import (
     CaseRow,
     PlanRunRow,
@@ -351,7 +351,7 @@ def _store(
         )
     try:
         batch.write()
-    except StaleCase:
+    except (StaleCase, WriteConflict):
         raise ConflictError("a case changed while planning: nothing stored, plan again") from None
     return moved
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
@@ -20,6 +21,7 @@ import orjson
 from sqlalchemy import Connection, and_, select
 
 from inspect_engine.domain.events import GENESIS, Event, as_utc
+from inspect_engine.errors import ConflictError
 from inspect_engine.storage.tables import EventRow
 
 _event = EventRow.__table__  # type: ignore[attr-defined]
@@ -51,13 +53,8 @@ _EVENT_FIELDS = (
 _JSON_FIELDS = frozenset({"payload", "effects"})
 _SQL = {
     "case": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE id = :id",
-    # The case and its campaign's chain head in one round trip (the single-transition path).
-    "case_and_link": f"SELECT {_CASE_COLUMNS}, "
-    "(SELECT chain_seq FROM case_event e WHERE e.campaign_key = c.campaign_key "
-    "ORDER BY chain_seq DESC LIMIT 1), "
-    "(SELECT chain_hash FROM case_event e WHERE e.campaign_key = c.campaign_key "
-    "ORDER BY chain_seq DESC LIMIT 1) "
-    "FROM inspection_case c WHERE id = :id",
+    # Serialises the appends of one campaign (PostgreSQL; SQLite takes its write lock instead).
+    "lock_campaign": "SELECT key FROM campaign WHERE key = :key FOR NO KEY UPDATE",
     "cases": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE campaign_key = :key ORDER BY id",
     "cases_in": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE campaign_key = :key "
     "AND state = :state ORDER BY id",
@@ -102,6 +99,16 @@ class StaleCase(Exception):
     """The case's version moved between our read and our write."""
 
 
+class WriteConflict(ConflictError):
+    """Another transaction wrote first: it took a unique position (the campaign chain's next
+    link) or held SQLite's write lock past the busy timeout."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"the database changed or stayed locked under this command ({detail}): retry"
+        )
+
+
 class EventStore:
     """Reads and appends inside the caller's transaction (a `UnitOfWork.connection`)."""
 
@@ -111,32 +118,39 @@ class EventStore:
         driver = conn.connection.driver_connection
         assert driver is not None, "the unit of work's connection is open"
         self._driver = driver
+        self._dbapi = conn.dialect.loaded_dbapi
         self._sqlite = self.dialect == "sqlite"
 
     def _run(self, name: str, params: Mapping[str, Any]) -> Any:
         cursor = self._driver.cursor()
-        cursor.execute(_statement(name, self.dialect), params)
+        with self._conflicts():
+            cursor.execute(_statement(name, self.dialect), params)
         return cursor
 
     def _many(self, name: str, rows: Sequence[Mapping[str, Any]]) -> int:
         cursor = self._driver.cursor()
-        if len(rows) == 1:  # the common case of one transition: execute is cheaper
-            cursor.execute(_statement(name, self.dialect), rows[0])
-        else:
-            cursor.executemany(_statement(name, self.dialect), rows)
+        with self._conflicts():
+            if len(rows) == 1:  # the common case of one transition: execute is cheaper
+                cursor.execute(_statement(name, self.dialect), rows[0])
+            else:
+                cursor.executemany(_statement(name, self.dialect), rows)
         return int(cursor.rowcount)
+
+    @contextmanager
+    def _conflicts(self) -> Iterator[None]:
+        """The driver's own exceptions (SQLAlchemy does not see these statements) as ours."""
+        try:
+            yield
+        except self._dbapi.IntegrityError as exc:
+            raise WriteConflict(str(exc)) from exc
+        except self._dbapi.OperationalError as exc:
+            if self._sqlite and ("locked" in str(exc) or "busy" in str(exc)):
+                raise WriteConflict(str(exc)) from exc
+            raise
 
     def case(self, case_id: int) -> CaseHead | None:
         row = self._run("case", {"id": case_id}).fetchone()
         return CaseHead(*row) if row else None
-
-    def case_and_link(self, case_id: int) -> tuple[CaseHead, tuple[int, str]] | None:
-        """The case and the head of its campaign's chain."""
-        row = self._run("case_and_link", {"id": case_id}).fetchone()
-        if row is None:
-            return None
-        link = (int(row[-2]), str(row[-1])) if row[-2] is not None else (0, GENESIS)
-        return CaseHead(*row[:-2]), link
 
     def cases(self, campaign_key: str, state: str | None = None) -> list[CaseHead]:
         if state is None:
@@ -151,6 +165,18 @@ class EventStore:
         rows = self._run("cases_on", {"name": workflow, "version": version}).fetchall()
         heads = [CaseHead(*row) for row in rows]
         return [h for h in heads if campaign_key is None or h.campaign_key == campaign_key]
+
+    def lock_campaign(self, campaign_key: str) -> None:
+        """Take the campaign's append lock before reading its chain head, so two transactions
+        never both claim the next position (optimistic retries starved under load)."""
+        if self._sqlite:
+            # SQLite has one writer at a time: take the write lock now rather than at the first
+            # write, after the head was read. Reads made before it stay optimistic.
+            if not self._driver.in_transaction:
+                with self._conflicts():
+                    self._driver.execute("BEGIN IMMEDIATE")
+        else:
+            self._run("lock_campaign", {"key": campaign_key})
 
     def chain_head(self, campaign_key: str) -> tuple[int, str]:
         row = self._run("chain_head", {"key": campaign_key}).fetchone()
