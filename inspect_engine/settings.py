@@ -40,4 +40,3 @@ def default_workflows_dirs() -> tuple[Path, ...]:
 class Settings:
     db_url: str = field(default_factory=default_db_url)
     workflows_dirs: tuple[Path, ...] = field(default_factory=default_workflows_dirs)
-    notices_dir: Path = field(default_factory=lambda: data_dir("notices"))

@@ -121,9 +121,6 @@ class CampaignSpec:
     workflow: str = DEFAULT_WORKFLOW
     workflow_version: int | None = None
 
-    def appendices_for(self, kind: str) -> tuple[Appendix, ...]:
-        return tuple(a for a in self.appendices if kind in a.kinds)
-
     def is_focus(self, sectors: Collection[str]) -> bool:
         return bool(set(sectors) & set(self.focus_sectors))
 

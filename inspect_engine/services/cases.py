@@ -53,6 +53,20 @@ class Advanced:
     seq: int
     hash: str
 
+    @classmethod
+    def of(cls, head: CaseHead, event: Event) -> Advanced:
+        """The transition `event` made on the case `head` was read as."""
+        return cls(
+            head.id,
+            head.unit_code,
+            event.trigger,
+            head.state,
+            event.to_state,
+            head.version + 1,
+            event.seq,
+            event.hash,
+        )
+
 
 class Batch:
     """Events prepared in one transaction: links them into the campaign chain in order, reading
@@ -172,16 +186,7 @@ def apply_request(
         ),
         seen_version=head.version,
     )
-    return Advanced(
-        head.id,
-        head.unit_code,
-        request.trigger,
-        head.state,
-        model.state,
-        head.version + 1,
-        event.seq,
-        event.hash,
-    )
+    return Advanced.of(head, event)
 
 
 def conflict(case_id: int | None, seen: int | None = None, now: int | None = None) -> ConflictError:

@@ -81,18 +81,7 @@ def migrate(
                 ),
                 seen_version=head.version,
             )
-            moved.append(
-                Advanced(
-                    head.id,
-                    head.unit_code,
-                    MIGRATE_TRIGGER,
-                    head.state,
-                    target,
-                    head.version + 1,
-                    event.seq,
-                    event.hash,
-                )
-            )
+            moved.append(Advanced.of(head, event))
         try:
             batch.write()
         except (StaleCase, WriteConflict):

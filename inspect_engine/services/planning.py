@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from inspect_engine.domain import planning
@@ -316,10 +316,11 @@ def _store(
     through the workflow like any other trigger (an announced case re-issues its notice)."""
     by_id = {c.id: c for c in ctx.cases}
     store = EventStore(uow.connection)
+    heads = {head.id: head for head in store.cases(ctx.spec.key)}
     batch = Batch(store)
     now = clock()
     moved = []
-    table = CaseRow.__table__  # type: ignore[attr-defined]
+    slots = []
     for a in solution.assignments:
         case = by_id[a.case_id]
         if (case.plan_team, case.visit_date) == (a.team, a.day):
@@ -333,21 +334,32 @@ def _store(
             payload["previous_date"] = case.visit_date.isoformat()
             payload["previous_team"] = case.plan_team
             moved.append(a.case_id)
-        head = store.case(a.case_id)
-        assert head is not None
+        head = heads[a.case_id]
         defn = workflows.stored(uow.connection, head.workflow_name, head.workflow_version)
         request = Request(RESCHEDULE, PLANNER_ACTOR, "system", payload)
         apply_request(store, batch, defn, head, request, now)
         notice_due, evidence_due = _due_dates(ctx, a.day)
+        slots.append(
+            {
+                "b_id": a.case_id,
+                "b_team": a.team,
+                "b_day": a.day,
+                "b_notice": notice_due,
+                "b_evidence": evidence_due,
+            }
+        )
+    if slots:
+        table = CaseRow.__table__  # type: ignore[attr-defined]
         uow.connection.execute(
             update(table)
-            .where(table.c.id == a.case_id)
+            .where(table.c.id == bindparam("b_id"))
             .values(
-                plan_team=a.team,
-                visit_date=a.day,
-                notice_due=notice_due,
-                evidence_due=evidence_due,
-            )
+                plan_team=bindparam("b_team"),
+                visit_date=bindparam("b_day"),
+                notice_due=bindparam("b_notice"),
+                evidence_due=bindparam("b_evidence"),
+            ),
+            slots,
         )
     try:
         batch.write()
@@ -420,8 +432,8 @@ def planned_visits(uow: UnitOfWork, key: str, team: str | None = None) -> list[P
     """The stored plan, by date."""
     with uow:
         ctx = _load(uow.session, key)
-    if team is not None and team not in {t.name for t in ctx.spec.teams}:
-        raise InputError(f"no team {team!r} in campaign {key}", field="--team")
+    if team is not None:
+        _require_team(ctx.spec, team)
     visits = [
         _visit(ctx, c, c.plan_team, c.visit_date)
         for c in ctx.cases
@@ -432,10 +444,21 @@ def planned_visits(uow: UnitOfWork, key: str, team: str | None = None) -> list[P
     return sorted(visits, key=lambda v: (v.date, v.team, v.unit_code))
 
 
-def _check_slot(spec: CampaignSpec, calendar: WorkingCalendar, team: str, day: date) -> None:
+def _require_team(spec: CampaignSpec, team: str) -> None:
     if team not in {t.name for t in spec.teams}:
         names = ", ".join(t.name for t in spec.teams)
         raise InputError(f"no team {team!r} in campaign {spec.key}; teams: {names}", field="--team")
+
+
+def _case_row(session: Session, case_id: int) -> CaseRow:
+    case = session.get(CaseRow, case_id)
+    if case is None:
+        raise InputError(f"no case {case_id}", field="CASE")
+    return case
+
+
+def _check_slot(spec: CampaignSpec, calendar: WorkingCalendar, team: str, day: date) -> None:
+    _require_team(spec, team)
     if not spec.window_start <= day <= spec.window_end:
         raise InputError(
             f"{day} is outside the window {spec.window_start} .. {spec.window_end}", field="--date"
@@ -449,9 +472,7 @@ def pin(uow: UnitOfWork, case_id: int, team: str | None, day: date | None) -> Ca
     """Fix a case's visit to a (team, day); without both, fix it where the plan has it now.
     The pin takes effect at the next `plan --replan`."""
     with uow:
-        case = uow.session.get(CaseRow, case_id)
-        if case is None:
-            raise InputError(f"no case {case_id}", field="CASE")
+        case = _case_row(uow.session, case_id)
         _, spec = _campaign(uow.session, case.campaign_key)
         team = team or case.plan_team
         day = day or case.visit_date
@@ -466,9 +487,7 @@ def pin(uow: UnitOfWork, case_id: int, team: str | None, day: date | None) -> Ca
 
 def unpin(uow: UnitOfWork, case_id: int) -> None:
     with uow:
-        case = uow.session.get(CaseRow, case_id)
-        if case is None:
-            raise InputError(f"no case {case_id}", field="CASE")
+        case = _case_row(uow.session, case_id)
         case.pin_team = case.pin_date = None
         uow.session.add(case)
         uow.commit()
@@ -478,9 +497,7 @@ def block_team(uow: UnitOfWork, key: str, team: str, days: list[date], reason: s
     """Record days a team cannot visit (on top of the campaign file); returns how many are new."""
     with uow:
         _, spec = _campaign(uow.session, key)
-        if team not in {t.name for t in spec.teams}:
-            names = ", ".join(t.name for t in spec.teams)
-            raise InputError(f"no team {team!r} in campaign {key}; teams: {names}", field="--team")
+        _require_team(spec, team)
         stored = set(
             uow.session.exec(
                 select(col(TeamUnavailableRow.day)).where(
