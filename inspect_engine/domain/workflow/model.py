@@ -23,6 +23,12 @@ IDENT_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")  # state and trigger names
 # Triggers the engine writes itself (`open` starts a case, `migrate` moves it to another
 # version); `state` is the model attribute the machine drives.
 RESERVED_TRIGGERS = frozenset({OPEN_TRIGGER, "migrate", "state"})
+# How the visit planner treats a case in a state (`planning:` of the state; none = not planned):
+# it places and moves a `movable` visit, moves a `locked` one only when forced (its notice has
+# gone out), and keeps a `fixed` one where it is (the unit is preparing for that date).
+PLANNING_MODES = ("movable", "locked", "fixed")
+# The trigger the planner records a new or moved visit with, in every state it may move one.
+RESCHEDULE_TRIGGER = "reschedule"
 
 
 class WorkflowDefinitionError(InputError):
@@ -67,6 +73,7 @@ class StateDef:
     name: str
     on_enter: tuple[EffectCall, ...] = ()
     label: str = ""
+    planning: str | None = None  # one of PLANNING_MODES, or None: the planner leaves it alone
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,10 @@ class WorkflowDefinition:
         """Who may fire `trigger` (the loader makes every transition of a trigger agree)."""
         return self._roles_by_trigger.get(trigger, frozenset())
 
+    def planning_modes(self) -> dict[str, str]:
+        """State -> planning mode, for the states the visit planner handles."""
+        return {s.name: s.planning for s in self.states if s.planning is not None}
+
     def is_terminal(self, state: str) -> bool:
         return state in self.terminal
 
@@ -169,6 +180,7 @@ class WorkflowDefinition:
                 {
                     "name": s.name,
                     "label": s.label,
+                    "planning": s.planning,
                     "on_enter": [{"effect": c.effect, "args": dict(c.args)} for c in s.on_enter],
                 }
                 for s in self.states

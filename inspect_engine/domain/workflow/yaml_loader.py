@@ -24,6 +24,8 @@ from inspect_engine.domain.workflow.model import (
     ANY_SOURCE,
     IDENT_RE,
     NAME_RE,
+    PLANNING_MODES,
+    RESCHEDULE_TRIGGER,
     RESERVED_TRIGGERS,
     SAME_STATE,
     EffectCall,
@@ -42,7 +44,7 @@ from inspect_engine.domain.workflow.rules import (
 )
 
 _TOP_KEYS = (("name", "version", "initial", "terminal", "states", "transitions"), ("title",))
-_STATE_KEYS = (("name",), ("on_enter", "label"))
+_STATE_KEYS = (("name",), ("on_enter", "label", "planning"))
 _TRANSITION_KEYS = (
     ("trigger", "source", "dest", "roles"),
     ("guards", "requires", "label"),
@@ -253,7 +255,12 @@ def _parse_states(doc: _Doc, value: Any) -> tuple[StateDef, ...]:
             _parse_effect(doc, e, f"{path}.on_enter[{j}]") for j, e in enumerate(effects)
         )
         label = _text(doc, item["label"], f"{path}.label") if "label" in item else ""
-        states.append(StateDef(name, on_enter, label))
+        planning = None
+        if "planning" in item:
+            planning = _known(
+                doc, item["planning"], f"{path}.planning", "planning mode", PLANNING_MODES
+            )
+        states.append(StateDef(name, on_enter, label, planning))
     return tuple(states)
 
 
@@ -428,6 +435,29 @@ def _check_graph(
         )
 
 
+def _check_planning(
+    doc: _Doc,
+    states: Sequence[StateDef],
+    terminal: frozenset[str],
+    transitions: Sequence[TransitionDef],
+) -> None:
+    """The planner records every visit it places or moves with `reschedule`, so each state it
+    may move a visit in must allow that trigger; a terminal state is never planned."""
+    rescheduled = {s for t in transitions if t.trigger == RESCHEDULE_TRIGGER for s in t.sources}
+    for i, s in enumerate(states):
+        if s.planning is None:
+            continue
+        if s.name in terminal:
+            raise doc.fail(f"states[{i}].planning", f"terminal state {s.name!r} cannot be planned")
+        if s.planning != "fixed" and s.name not in rescheduled:
+            raise doc.fail(
+                f"states[{i}].planning",
+                f"the planner moves {s.planning} visits of state {s.name!r} with the "
+                f"{RESCHEDULE_TRIGGER!r} trigger, which this state does not allow: add it to "
+                f"that transition's sources or make the state `planning: fixed`",
+            )
+
+
 # --- public API -------------------------------------------------------------------------------
 
 
@@ -446,4 +476,5 @@ def parse_definition(text: str, source: str) -> WorkflowDefinition:
     _check_roles_agree(doc, transitions)
     _check_alternatives(doc, transitions)
     _check_graph(doc, states, initial, terminal, transitions)
+    _check_planning(doc, states, terminal, transitions)
     return WorkflowDefinition(name, version, title, initial, terminal, states, transitions)
