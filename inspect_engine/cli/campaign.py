@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from inspect_engine.cli.common import (
-    JSON_HELP,
+    AS_JSON,
+    CAMPAIGN_KEY,
     new_app,
     print_json,
     print_table,
@@ -39,7 +40,7 @@ def create(
 @app.command("add-targets")
 def add_targets(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Campaign key."),
+    key: str = CAMPAIGN_KEY,
     units: list[str] = typer.Argument(..., metavar="UNITS", help="Unit codes to add."),
 ) -> None:
     """Add units to a campaign's targets, opening a case for each; then `plan KEY --replan`.
@@ -54,9 +55,7 @@ def add_targets(
 
 
 @app.command("list")
-def list_(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)
-) -> None:
+def list_(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """List campaigns with their number of cases by state.
 
     Example: inspect-engine campaign list --json
@@ -95,8 +94,8 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Campaign key."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    key: str = CAMPAIGN_KEY,
+    as_json: bool = AS_JSON,
 ) -> None:
     """Show a campaign: window, teams, lead times, targets.
 

@@ -10,12 +10,22 @@ from typing import Any
 
 import typer
 
-from inspect_engine.cli.common import JSON_HELP, new_app, print_json, print_table, say, unit_of_work
+from inspect_engine.cli.common import (
+    AS_JSON,
+    CAMPAIGN_KEY,
+    CASE_ID,
+    new_app,
+    print_json,
+    print_table,
+    say,
+    unit_of_work,
+)
 from inspect_engine.errors import InputError
 from inspect_engine.settings import DISPLAY_TZ
 
 app = new_app("Cases: one inspection of one unit in a campaign.")
 
+DATA_FILE = typer.Option(None, "--data-file", help="JSON object with the data.")
 ACTOR = typer.Option(..., "--actor", help="Who acts (name or account).")
 ROLE = typer.Option(
     ..., "--role", help="Role acted in: team_lead, inspector, unit, auditor, system."
@@ -25,9 +35,9 @@ ROLE = typer.Option(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Campaign key."),
+    key: str = CAMPAIGN_KEY,
     state: str = typer.Option(None, help="Only cases in this state."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = AS_JSON,
 ) -> None:
     """List the cases of a campaign.
 
@@ -52,11 +62,11 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    case_id: int = CASE_ID,
     as_of: str = typer.Option(
         None, "--as-of", help="Show the case as it stood then (ISO; Asia/Ho_Chi_Minh if no offset)."
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = AS_JSON,
 ) -> None:
     """Show a case: state, version and its history, with the hash chain checked.
 
@@ -122,11 +132,11 @@ def _at(text: str | None, option: str = "--at") -> datetime | None:
 @app.command("advance")
 def advance(
     ctx: typer.Context,
-    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    case_id: int = CASE_ID,
     trigger: str = typer.Argument(..., metavar="TRIGGER", help="Trigger to fire, e.g. announce."),
     actor: str = ACTOR,
     role: str = ROLE,
-    data_file: Path = typer.Option(None, "--data-file", help="JSON object with the data."),
+    data_file: Path = DATA_FILE,
     at: str = typer.Option(
         None, "--at", help="When it happened (ISO; Asia/Ho_Chi_Minh if no offset). Default: now."
     ),
@@ -154,12 +164,12 @@ def advance(
 @app.command("advance-all")
 def advance_all(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Campaign key."),
+    key: str = CAMPAIGN_KEY,
     trigger: str = typer.Argument(..., metavar="TRIGGER", help="Trigger to fire, e.g. announce."),
     state: str = typer.Option(..., "--state", help="Fire on every case in this state."),
     actor: str = ACTOR,
     role: str = ROLE,
-    data_file: Path = typer.Option(None, "--data-file", help="JSON object with the data."),
+    data_file: Path = DATA_FILE,
 ) -> None:
     """Fire a trigger on every case of a campaign in a state: all or nothing.
 
@@ -187,8 +197,8 @@ def advance_all(
 @app.command("verify")
 def verify(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Campaign key."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    key: str = CAMPAIGN_KEY,
+    as_json: bool = AS_JSON,
 ) -> None:
     """Verify every case's hash chain and the campaign chain; exit 1 if anything was altered.
 

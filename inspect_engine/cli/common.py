@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from inspect_engine.storage.uow import UnitOfWork
 
 JSON_HELP = "Print JSON (stable keys, documented in docs/json.md) instead of a table."
+# Parameters many commands share, declared once (Typer reads them as defaults).
+AS_JSON = typer.Option(False, "--json", help=JSON_HELP)
+CAMPAIGN_KEY = typer.Argument(..., metavar="KEY", help="Campaign key.")
+CASE_ID = typer.Argument(..., metavar="CASE", help="Case id.")
 
 
 class ErrorHandlingGroup(TyperGroup):

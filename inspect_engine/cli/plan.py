@@ -11,7 +11,9 @@ import typer
 from typer.core import TyperGroup
 
 from inspect_engine.cli.common import (
-    JSON_HELP,
+    AS_JSON,
+    CAMPAIGN_KEY,
+    CASE_ID,
     new_app,
     print_json,
     print_table,
@@ -34,6 +36,9 @@ class PlanGroup(TyperGroup):
             args = ["make", *args]
         return super().resolve_command(ctx, args)
 
+
+DAYS = typer.Argument(..., metavar="DATES", help="Days: 2026-10-05 or 5/10/2026 or A..B.")
+REASON = typer.Option("", "--reason", help="Why (kept with the days).")
 
 app = new_app(
     "Visit plans: `plan KEY` plans a campaign (short for `plan make KEY`).", cls=PlanGroup
@@ -91,12 +96,12 @@ def _summary(report: PlanReport) -> None:
 @app.command("make")
 def make(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Campaign key."),
+    key: str = CAMPAIGN_KEY,
     as_of: str = typer.Option(None, "--as-of", help="Plan as of this date (default: today)."),
     replan: bool = typer.Option(False, "--replan", help="Change an existing plan, moving few."),
     force: bool = typer.Option(False, "--force", help="With --replan: announced visits may move."),
     time_limit: float = typer.Option(5.0, "--time-limit", help="Seconds for grouping by area."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = AS_JSON,
 ) -> None:
     """Plan every visit of a campaign and store it; exit 1 with the reason if it cannot be done.
 
@@ -133,8 +138,8 @@ def make(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Campaign key."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    key: str = CAMPAIGN_KEY,
+    as_json: bool = AS_JSON,
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV."),
     ics: Path = typer.Option(None, "--ics", help="Write an iCalendar file of the visits."),
     html: Path = typer.Option(None, "--html", help="Write a calendar page (team x week)."),
@@ -185,9 +190,7 @@ def show(
 
 
 @app.command("check")
-def check(
-    ctx: typer.Context, key: str = typer.Argument(..., metavar="KEY", help="Campaign key.")
-) -> None:
+def check(ctx: typer.Context, key: str = CAMPAIGN_KEY) -> None:
     """Check every hard constraint of the stored plan; exit 1 and list what is broken.
 
     Example: inspect-engine plan check hanoi-2026
@@ -206,7 +209,7 @@ def check(
 @app.command("pin")
 def pin(
     ctx: typer.Context,
-    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    case_id: int = CASE_ID,
     team: str = typer.Option(None, "--team", help="Team (default: the planned one)."),
     on: str = typer.Option(None, "--date", help="Day (default: the planned one)."),
 ) -> None:
@@ -222,9 +225,7 @@ def pin(
 
 
 @app.command("unpin")
-def unpin(
-    ctx: typer.Context, case_id: int = typer.Argument(..., metavar="CASE", help="Case id.")
-) -> None:
+def unpin(ctx: typer.Context, case_id: int = CASE_ID) -> None:
     """Let the planner move a pinned visit again.
 
     Example: inspect-engine plan unpin 12
@@ -239,12 +240,10 @@ def unpin(
 @app.command("team-off")
 def team_off(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Campaign key."),
-    dates: list[str] = typer.Argument(
-        ..., metavar="DATES", help="Days: 2026-10-05 or 5/10/2026 or A..B."
-    ),
+    key: str = CAMPAIGN_KEY,
+    dates: list[str] = DAYS,
     team: str = typer.Option(..., "--team", help="Team name."),
-    reason: str = typer.Option("", "--reason", help="Why (kept with the days)."),
+    reason: str = REASON,
 ) -> None:
     """Mark days on which a team cannot visit; then `plan KEY --replan`.
 
@@ -260,12 +259,10 @@ def team_off(
 @app.command("blackout")
 def blackout(
     ctx: typer.Context,
-    key: str = typer.Argument(..., metavar="KEY", help="Campaign key."),
+    key: str = CAMPAIGN_KEY,
     unit: str = typer.Argument(..., metavar="UNIT", help="Unit code."),
-    dates: list[str] = typer.Argument(
-        ..., metavar="DATES", help="Days: 2026-10-05 or 5/10/2026 or A..B."
-    ),
-    reason: str = typer.Option("", "--reason", help="Why (kept with the days)."),
+    dates: list[str] = DAYS,
+    reason: str = REASON,
 ) -> None:
     """Mark days on which a unit asked not to be visited; then `plan KEY --replan`.
 

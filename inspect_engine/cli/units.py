@@ -6,7 +6,14 @@ from pathlib import Path
 
 import typer
 
-from inspect_engine.cli.common import JSON_HELP, new_app, print_json, print_table, say, unit_of_work
+from inspect_engine.cli.common import (
+    AS_JSON,
+    new_app,
+    print_json,
+    print_table,
+    say,
+    unit_of_work,
+)
 
 app = new_app("The registry of units (departments, communes, ...).")
 
@@ -38,7 +45,7 @@ def import_(
 def list_(
     ctx: typer.Context,
     kind: str = typer.Option(None, help="Only units of this kind."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = AS_JSON,
 ) -> None:
     """List units.
 
@@ -68,9 +75,7 @@ def list_(
 
 
 @app.command("kinds")
-def kinds(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)
-) -> None:
+def kinds(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """List the unit kinds a CSV may use.
 
     Example: inspect-engine units kinds

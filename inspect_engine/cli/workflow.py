@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from inspect_engine.cli.common import (
-    JSON_HELP,
+    AS_JSON,
     new_app,
     print_json,
     print_table,
@@ -38,9 +38,7 @@ def validate(
 
 
 @app.command("list")
-def list_(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)
-) -> None:
+def list_(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """List the workflow definitions found in the workflow folders.
 
     Example: inspect-engine workflow list
