@@ -14,9 +14,9 @@ from inspect_engine.cli.common import (
     settings,
     unit_of_work,
 )
-from inspect_engine.domain.workflow import find_definition, list_definitions, load_definition
 from inspect_engine.errors import InputError
 from inspect_engine.services import migration
+from inspect_engine.storage.workflow_files import find_definition, list_definitions, load_definition
 
 app = typer.Typer(help="Workflow definitions (state machines as data).", no_args_is_help=True)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
-from inspect_engine.domain.campaign import CampaignSpec, check_against_registry, parse_campaign
+from inspect_engine.domain.campaign.model import CampaignSpec, check_against_registry
+from inspect_engine.domain.campaign.toml_reader import parse_campaign
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services import workflows

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from inspect_engine.domain import planning
 from inspect_engine.domain.calendar import WorkingCalendar
-from inspect_engine.domain.campaign import CampaignSpec
+from inspect_engine.domain.campaign.model import CampaignSpec
 from inspect_engine.errors import CheckFailed, ConflictError, InputError
 from inspect_engine.services import workflows
 from inspect_engine.services.campaigns import _campaign
