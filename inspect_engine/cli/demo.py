@@ -106,7 +106,12 @@ def _command() -> str:
     if shutil.which("inspect-engine"):
         return "inspect-engine"
     script = Path(sys.executable).parent / "inspect-engine"
-    return str(script) if script.exists() else "inspect-engine"
+    if not script.exists():
+        return "inspect-engine"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 def _step(trigger: str, state: str, payload: Mapping[str, Any]) -> str:
