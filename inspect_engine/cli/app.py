@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from inspect_engine import __version__
-from inspect_engine.cli import campaign, case, database, demo, plan, units, workflow
+from inspect_engine.cli import calendar, campaign, case, database, demo, plan, units, workflow
 from inspect_engine.cli.common import ErrorHandlingGroup
 from inspect_engine.settings import Settings, default_db_url
 
@@ -50,6 +50,7 @@ app.add_typer(campaign.app, name="campaign")
 app.add_typer(case.app, name="case")
 app.add_typer(workflow.app, name="workflow")
 app.add_typer(plan.app, name="plan")
+app.command("calendar")(calendar.show)
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Generate the README's CLI reference from the CLI itself, so the two cannot drift.
 
 `python -m inspect_engine.cli.reference --write README.md` rewrites the block between the
-markers; a test fails when the README's block differs from what this prints.
+markers; a test fails when the README's block differs from what this prints. `--calendar
+docs/calendar.md` writes the calendar page from the calendar table the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import typer
 
+from inspect_engine.cli import calendar
 from inspect_engine.cli.app import app
 
 START = "<!-- cli-reference:start -->"
@@ -73,7 +75,10 @@ def replace_block(readme: str, block: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", type=Path, help="rewrite the block in this README")
+    parser.add_argument("--calendar", type=Path, help="write the calendar page to this file")
     args = parser.parse_args(argv)
+    if args.calendar:
+        args.calendar.write_text(calendar.render_doc(), encoding="utf-8")
     if args.write:
         readme = args.write.read_text(encoding="utf-8")
         args.write.write_text(replace_block(readme, render()), encoding="utf-8")
