@@ -15,7 +15,6 @@ in `inspect_engine/domain/calendar.py`, so a wrong row there fails here:
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import subprocess
@@ -44,7 +43,7 @@ from inspect_engine.domain.calendar import (
     national_days,
     parse_vn_date,
 )
-from inspect_engine.domain.campaign import parse_campaign
+from inspect_engine.domain.campaign.toml_reader import parse_campaign
 from tests.conftest import EXAMPLES, REPO
 
 CAL = WorkingCalendar(range(2020, 2027))
@@ -415,24 +414,21 @@ def test_calendar_command_refuses_a_year_out_of_range() -> None:
     ]
 
 
-def test_calendar_command_imports_no_database_or_solver() -> None:
-    tree = ast.parse((REPO / "inspect_engine" / "cli" / "calendar.py").read_text(encoding="utf-8"))
-    imported = {
-        alias.name if isinstance(node, ast.Import) else node.module or ""
-        for node in tree.body
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    }
-    heavy = (
-        "sqlalchemy",
-        "sqlmodel",
-        "ortools",
-        "numpy",
-        "inspect_engine.storage",
-        "inspect_engine.services",
-        "inspect_engine.cli.common",
+def test_calendar_command_loads_no_database_solver_or_holidays() -> None:
+    code = (
+        "import atexit, sys\n"
+        "heavy = ('sqlalchemy', 'ortools', 'numpy', 'holidays')\n"
+        "atexit.register(lambda: print('loaded:', [m for m in heavy if m in sys.modules],"
+        " file=sys.stderr))\n"
+        "sys.argv = ['inspect-engine', 'calendar', '2026', '--json']\n"
+        "from inspect_engine.cli.app import main\n"
+        "main()\n"
     )
-    assert not {name for name in imported if name.startswith(heavy)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout)["origin"] == "table"
+    assert done.stderr.strip() == "loaded: []"
 
 
 # -- arithmetic -----------------------------------------------------------------------------------

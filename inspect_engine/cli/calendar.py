@@ -2,22 +2,20 @@
 
 Also renders docs/calendar.md from the table (`make docs` writes it); a test fails when the page
 and the table differ.
-Only the calendar and rich are imported here: no database, no solver.
+Only the calendar is imported here: no database, no solver.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date, timedelta
 from typing import Any
 
 import typer
 
+from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say
 from inspect_engine.domain import calendar as cal
 from inspect_engine.errors import InputError
 
-JSON_HELP = "Print JSON (stable keys, documented in the README) instead of a table."
 _KIND_LABELS = {"off": "day off", "weekend": "holiday on a weekend", "worked": "worked"}
 
 
@@ -74,21 +72,19 @@ def show(
                 for row in rows
             ],
         }
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        print_json(data)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"National calendar {year}, from {origin}")
-    for column in ("date", "weekday", "", "name", "source"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            f"{row.day:%d/%m/%Y}", _weekday(row.day), _KIND_LABELS[kind(row)], row.name, row.source
-        )
-    Console(soft_wrap=True).print(table)
+    rows_out = [
+        (f"{row.day:%d/%m/%Y}", _weekday(row.day), _KIND_LABELS[kind(row)], row.name, row.source)
+        for row in rows
+    ]
+    print_table(
+        f"National calendar {year}, from {origin}",
+        ["date", "weekday", "", "name", "source"],
+        rows_out,
+    )
     months = ", ".join(f"{m}: {n}" for m, n in per_month.items())
-    typer.echo(f"{sum(per_month.values())} working days in {year} (per month {months})")
+    say(f"{sum(per_month.values())} working days in {year} (per month {months})")
 
 
 def _month_end(year: int, month: int) -> date:

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inspect_engine.domain.events import OPEN_TRIGGER, Event, as_utc, seal
-from inspect_engine.domain.workflow import WorkflowDefinition
-from inspect_engine.domain.workflow_machine import CaseModel, check_requirements, check_role, fire
-from inspect_engine.domain.workflow_rules import GuardContext
+from inspect_engine.domain.workflow.machine import CaseModel, check_requirements, check_role, fire
+from inspect_engine.domain.workflow.model import WorkflowDefinition
+from inspect_engine.domain.workflow.rules import GuardContext
 from inspect_engine.errors import ConflictError, InputError, NotFound
 from inspect_engine.services import workflows
 from inspect_engine.services.clock import Clock, utc_now
