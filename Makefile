@@ -38,8 +38,8 @@ bench: $(VENV)/.installed-dev  ## print the benchmark figures
 	$(BIN)/python bench/transitions.py
 	$(BIN)/python bench/planner.py
 
-docs: $(VENV)/.installed-dev  ## regenerate the CLI reference in docs/cli.md
-	$(BIN)/python -m inspect_engine.cli.reference --write docs/cli.md
+docs: $(VENV)/.installed-dev  ## regenerate the CLI reference in docs/cli.md and docs/calendar.md
+	$(BIN)/python -m inspect_engine.cli.reference --write docs/cli.md --calendar docs/calendar.md
 
 clean:
 	rm -rf $(VENV) demo build dist .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,8 @@
 
 `python -m inspect_engine.cli.reference --write docs/cli.md` (`make docs`) rewrites the block
 between the markers; `--check docs/cli.md` exits 1 when the block differs from the CLI, and so
-does a test.
+does a test. `--calendar docs/calendar.md` writes the calendar page from the calendar table the
+same way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import typer
 
+from inspect_engine.cli import calendar
 from inspect_engine.cli.app import app
 
 START = "<!-- cli-reference:start -->"
@@ -76,10 +78,14 @@ def main(argv: list[str] | None = None) -> None:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--write", type=Path, help="rewrite the block in this file")
     action.add_argument("--check", type=Path, help="exit 1 if the block in this file is stale")
+    parser.add_argument("--calendar", type=Path, help="write the calendar page to this file")
     args = parser.parse_args(argv)
+    if args.calendar:
+        args.calendar.write_text(calendar.render_doc(), encoding="utf-8")
     path: Path | None = args.write or args.check
     if path is None:
-        sys.stdout.write(render() + "\n")
+        if not args.calendar:
+            sys.stdout.write(render() + "\n")
         return
     try:
         document = path.read_text(encoding="utf-8")
