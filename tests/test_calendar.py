@@ -2,7 +2,7 @@
 campaign overrides and the arithmetic on working days.
 
 The expected days off below are written out from the yearly notices, independently of the table
-in `inspect_engine/domain/calendar.py`, so a wrong row there fails here:
+in `inspect_engine/domain/national_days.py`, so a wrong row there fails here:
 - 2020: 2/9 only (the second day starts in 2021, Labour Code 2019).
 - 2021: Thu 2/9 + Fri 3/9.
 - 2022: Thu 1/9 + Fri 2/9.
@@ -29,21 +29,19 @@ from typer.testing import CliRunner
 
 from inspect_engine.cli.app import app
 from inspect_engine.cli.calendar import render_doc
-from inspect_engine.domain.calendar import (
+from inspect_engine.domain.calendar import EXTRA_DAY_OFF_REASON, WorkingCalendar, parse_vn_date
+from inspect_engine.domain.campaign.toml_reader import parse_campaign
+from inspect_engine.domain.national_days import (
     CULTURE,
-    EXTRA_DAY_OFF_REASON,
     MAKE_UP_WORKING_DAYS,
     NATIONAL,
     NATIONAL_DAYS,
     SWAPPED_DAYS_OFF,
     TABLE_YEARS,
     NationalDay,
-    WorkingCalendar,
     in_table,
     national_days,
-    parse_vn_date,
 )
-from inspect_engine.domain.campaign.toml_reader import parse_campaign
 from tests.conftest import EXAMPLES, REPO
 
 CAL = WorkingCalendar(range(2020, 2027))

@@ -14,12 +14,13 @@ import typer
 
 from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say
 from inspect_engine.domain import calendar as cal
+from inspect_engine.domain import national_days as nd
 from inspect_engine.errors import InputError
 
 _KIND_LABELS = {"off": "day off", "weekend": "holiday on a weekend", "worked": "worked"}
 
 
-def kind(row: cal.NationalDay) -> str:
+def kind(row: nd.NationalDay) -> str:
     """`worked` (a make-up weekend day), `off` (a weekday off) or `weekend` (changes nothing)."""
     if row.worked:
         return "worked"
@@ -27,7 +28,7 @@ def kind(row: cal.NationalDay) -> str:
 
 
 def _weekday(day: date) -> str:
-    name = cal.WEEKDAY_NAMES[day.weekday()]
+    name = nd.WEEKDAY_NAMES[day.weekday()]
     return name[0].upper() + name[1:]
 
 
@@ -42,7 +43,7 @@ def show(
     Example: inspect-engine calendar 2026 --json
     """
     try:
-        rows = cal.national_days(year)
+        rows = nd.national_days(year)
     except ValueError as exc:
         raise InputError(str(exc), field="YEAR") from None
     working = cal.WorkingCalendar([year])
@@ -52,13 +53,13 @@ def show(
     }
     origin = (
         "the engine's table"
-        if cal.in_table(year)
-        else f"holidays {cal.holidays_version()} (not in the engine's table)"
+        if nd.in_table(year)
+        else f"holidays {nd.holidays_version()} (not in the engine's table)"
     )
     if as_json:
         data: dict[str, Any] = {
             "year": year,
-            "origin": "table" if cal.in_table(year) else f"holidays {cal.holidays_version()}",
+            "origin": "table" if nd.in_table(year) else f"holidays {nd.holidays_version()}",
             "working_days": sum(per_month.values()),
             "working_days_per_month": {str(m): n for m, n in per_month.items()},
             "days": [
@@ -96,7 +97,7 @@ def _month_end(year: int, month: int) -> date:
 _DOC_HEAD = """\
 # Working-day calendar
 
-<!-- Generated from inspect_engine/domain/calendar.py by `make docs`; edit the table there. -->
+<!-- Generated from inspect_engine/domain/national_days.py by `make docs`; edit the table there. -->
 
 The planner counts the working days of Vietnamese state agencies: Monday to Friday, minus the
 days off below, plus the make-up working days (a Saturday worked in exchange for a weekday off).
@@ -106,7 +107,7 @@ this calendar.
 ## Where the dates come from
 
 - **{first}-{last}: the engine's own table** (`NATIONAL_DAYS` in
-  `inspect_engine/domain/calendar.py`), listed below. Every day off and every make-up day has
+  `inspect_engine/domain/national_days.py`), listed below. Every day off and every make-up day has
   its legal source: the Labour Code for fixed holidays and "nghỉ bù" (a holiday on a weekend
   moves to the next working day), and the yearly decision (the Prime Minister's or Deputy Prime
   Minister's official letter through Văn phòng Chính phủ, announced by Bộ LĐTBXH, for 2026 by
@@ -146,9 +147,9 @@ days per month (`--json` for scripts).
 
 def render_doc() -> str:
     """docs/calendar.md: every row of the table with its source, by year."""
-    first, last = cal.TABLE_YEARS[0], cal.TABLE_YEARS[-1]
+    first, last = nd.TABLE_YEARS[0], nd.TABLE_YEARS[-1]
     lines = [_DOC_HEAD.format(first=first, last=last).rstrip("\n"), ""]
-    for year in cal.TABLE_YEARS:
+    for year in nd.TABLE_YEARS:
         working = cal.WorkingCalendar([year])
         total = working.count_working_days(date(year, 1, 1), date(year, 12, 31))
         autumn = working.count_working_days(date(year, 8, 1), date(year, 12, 31))
@@ -160,7 +161,7 @@ def render_doc() -> str:
             "| date | weekday | | name | source |",
             "| --- | --- | --- | --- | --- |",
         ]
-        for row in cal.national_days(year):
+        for row in nd.national_days(year):
             label = _KIND_LABELS[kind(row)]
             lines.append(
                 f"| {row.day:%d/%m/%Y} | {_weekday(row.day)} | {label} | {row.name} | "
@@ -169,5 +170,5 @@ def render_doc() -> str:
         lines.append("")
     lines += ["## Where the sources were read", "", "| document | text or summary |"]
     lines.append("| --- | --- |")
-    lines += [f"| {document} | <{url}> |" for document, url in cal.DOCUMENTS]
+    lines += [f"| {document} | <{url}> |" for document, url in nd.DOCUMENTS]
     return "\n".join(lines) + "\n"
