@@ -25,6 +25,7 @@ test: lint typecheck pytest  ## lint, type-check and run every test
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -33,6 +34,7 @@ pytest: $(VENV)/.installed-dev  ## every test, the slow ones too
 	$(BIN)/pytest --run-slow
 
 bench: $(VENV)/.installed-dev  ## print the benchmark figures
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/transitions.py
 	$(BIN)/python bench/planner.py
 

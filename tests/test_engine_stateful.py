@@ -17,12 +17,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import Engine
 
 from inspect_engine.domain.events import replay, verify_campaign_chain, verify_case
-from inspect_engine.domain.workflow import find_definition
 from inspect_engine.errors import InspectError
 from inspect_engine.services import campaigns, cases, units
 from inspect_engine.settings import data_dir
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.uow import UnitOfWork
+from inspect_engine.storage.workflow_files import find_definition
 from tests.conftest import EXAMPLES
 
 DEFINITION = find_definition("cchc-inspection", 1, [data_dir("workflows")])

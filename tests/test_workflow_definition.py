@@ -10,16 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspect_engine.domain.workflow import (
-    WorkflowDefinition,
-    WorkflowDefinitionError,
-    default_workflows_dir,
-    find_definition,
-    list_definitions,
-    load_definition,
-    parse_definition,
-)
-from inspect_engine.domain.workflow_machine import (
+from inspect_engine.domain.workflow.machine import (
     CaseModel,
     GuardRejected,
     IllegalTrigger,
@@ -30,13 +21,21 @@ from inspect_engine.domain.workflow_machine import (
     check_role,
     fire,
 )
-from inspect_engine.domain.workflow_rules import (
+from inspect_engine.domain.workflow.model import WorkflowDefinition, WorkflowDefinitionError
+from inspect_engine.domain.workflow.rules import (
     GUARDS,
     REFORM_AREAS,
     REQUIREMENTS,
     GuardContext,
 )
+from inspect_engine.domain.workflow.yaml_loader import parse_definition
 from inspect_engine.errors import InputError, NotFound
+from inspect_engine.storage.workflow_files import (
+    default_workflows_dir,
+    find_definition,
+    list_definitions,
+    load_definition,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "workflows" / "cchc-inspection" / "v1.yaml"
