@@ -30,8 +30,8 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest
+pytest: $(VENV)/.installed-dev  ## every test, the slow ones too
+	$(BIN)/pytest --run-slow
 
 bench: $(VENV)/.installed-dev  ## print the benchmark figures
 	$(BIN)/python bench/startup.py

@@ -71,6 +71,9 @@ _SQL = {
     + ")",
 }
 _PARAM = re.compile(r":(\w+)( JSON)?")
+# PostgreSQL errors that mean another transaction won: a serialization failure, a deadlock, a lock
+# not granted within the server's lock_timeout. The transaction is lost; a retry can succeed.
+_PG_CONFLICTS = frozenset({"40001", "40P01", "55P03"})
 
 
 @cache
@@ -101,7 +104,8 @@ class StaleCase(Exception):
 
 class WriteConflict(ConflictError):
     """Another transaction wrote first: it took a unique position (the campaign chain's next
-    link) or held SQLite's write lock past the busy timeout."""
+    link), held a lock past the wait limit (SQLite's busy timeout, PostgreSQL's lock_timeout)
+    or deadlocked with this one."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(
@@ -146,6 +150,8 @@ class EventStore:
         except self._dbapi.OperationalError as exc:
             if self._sqlite and ("locked" in str(exc) or "busy" in str(exc)):
                 raise WriteConflict(str(exc)) from exc
+            if getattr(exc, "sqlstate", None) in _PG_CONFLICTS:
+                raise WriteConflict(str(exc).splitlines()[0]) from exc
             raise
 
     def case(self, case_id: int) -> CaseHead | None:
