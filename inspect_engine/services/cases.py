@@ -77,6 +77,17 @@ class Batch:
         self.heads: dict[str, tuple[int, str]] = {}
         self.pending: list[tuple[Event, int | None]] = []
 
+    def case(self, case_id: int) -> CaseHead | None:
+        """Read a case to fire a trigger on (`EventStore.case_for_append`); a chain head read
+        with it is kept for `add`."""
+        found = self.store.case_for_append(case_id)
+        if found is None:
+            return None
+        head, link = found
+        if link is not None:
+            self.heads[head.campaign_key] = link
+        return head
+
     def add(self, draft: Event, *, seen_version: int | None) -> Event:
         key = draft.campaign_key
         if key not in self.heads:
@@ -202,14 +213,16 @@ def advance(uow: UnitOfWork, case_id: int, request: Request, *, clock: Clock = u
     for _attempt in range(CHAIN_RETRIES):
         with uow:
             store = EventStore(uow.connection)
-            head = store.case(case_id)
-            if head is None:
-                raise NotFound(f"no case {case_id}", field="CASE")
-            if request.expected_version is not None and head.version != request.expected_version:
-                raise conflict(case_id, request.expected_version, head.version)
-            defn = workflows.stored(uow.connection, head.workflow_name, head.workflow_version)
             batch = Batch(store)
+            head = None
             try:
+                head = batch.case(case_id)
+                if head is None:
+                    raise NotFound(f"no case {case_id}", field="CASE")
+                seen = request.expected_version
+                if seen is not None and head.version != seen:
+                    raise conflict(case_id, seen, head.version)
+                defn = workflows.stored(uow.connection, head.workflow_name, head.workflow_version)
                 result = apply_request(store, batch, defn, head, request, clock())
                 batch.write()
                 uow.commit()
@@ -220,6 +233,8 @@ def advance(uow: UnitOfWork, case_id: int, request: Request, *, clock: Clock = u
                 # Appends of a campaign are serialised, so this is rare (a lock timeout, a
                 # writer outside the engine): start again from a fresh read.
                 uow.rollback()
+                if head is None:  # the write lock stayed busy before the case was read
+                    continue
                 now = EventStore(uow.connection).case(case_id)
                 if now is None or now.version != head.version:
                     raise conflict(case_id, head.version, now.version if now else None) from None
