@@ -18,7 +18,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inspect_engine.domain.events import OPEN_TRIGGER, Event, as_utc, seal
 from inspect_engine.domain.workflow import WorkflowDefinition
-from inspect_engine.domain.workflow_machine import CaseModel, check_requirements, check_role, fire
+from inspect_engine.domain.workflow_machine import (
+    CaseModel,
+    check_requirements,
+    check_role,
+    entry_effects,
+    fire,
+    needs_history,
+)
 from inspect_engine.domain.workflow_rules import GuardContext
 from inspect_engine.errors import ConflictError, InputError, NotFound
 from inspect_engine.services import workflows
@@ -167,7 +174,7 @@ def apply_request(
     payload = dict(request.payload or {})
     check_role(defn, request.trigger, request.role)
     at = _check_time(store, head, request, now)
-    guarded = any(t.guards for t in defn.transitions_for(request.trigger, head.state))
+    guarded = needs_history(defn, request.trigger, head.state)
     ctx = GuardContext(
         state=head.state,
         payload=payload,
@@ -176,10 +183,7 @@ def apply_request(
     model = CaseModel(state=head.state)
     transition = fire(defn, model, request.trigger, ctx)
     check_requirements(defn, transition, payload)
-    effects = [
-        {"effect": call.effect, "args": dict(call.args)}
-        for call in defn.state(model.state).on_enter
-    ]
+    effects = entry_effects(defn, model.state)
     event = batch.add(
         Event(
             campaign_key=head.campaign_key,
