@@ -10,9 +10,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -37,8 +36,9 @@ FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of different machines disagree
 CHAIN_RETRIES = 3  # a lock timeout or an outside writer: read again and retry, a few times
 
 
-@dataclass(frozen=True)
-class Request:
+# Request and Advanced are NamedTuples, as CaseHead and Event are: one is built in 0.2 us, a
+# frozen dataclass in 0.6 (each single transition builds both).
+class Request(NamedTuple):
     """What an actor asks: fire `trigger` on a case, with data."""
 
     trigger: str
@@ -49,8 +49,7 @@ class Request:
     expected_version: int | None = None
 
 
-@dataclass(frozen=True)
-class Advanced:
+class Advanced(NamedTuple):
     """A transition that happened."""
 
     case_id: int
