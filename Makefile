@@ -25,19 +25,21 @@ test: lint typecheck pytest  ## lint, type-check and run every test
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest
+pytest: $(VENV)/.installed-dev  ## every test, the slow ones too
+	$(BIN)/pytest --run-slow
 
 bench: $(VENV)/.installed-dev  ## print the benchmark figures
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/transitions.py
 	$(BIN)/python bench/planner.py
 
-docs: $(VENV)/.installed-dev  ## regenerate the CLI reference in README.md
-	$(BIN)/python -m inspect_engine.cli.reference --write README.md
+docs: $(VENV)/.installed-dev  ## regenerate the CLI reference in docs/cli.md and docs/calendar.md
+	$(BIN)/python -m inspect_engine.cli.reference --write docs/cli.md --calendar docs/calendar.md
 
 clean:
 	rm -rf $(VENV) demo build dist .pytest_cache .mypy_cache .ruff_cache

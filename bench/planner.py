@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 # bench/ holds a transitions.py of its own: put the repository first instead of bench/.
 sys.path[0] = str(REPO)
 
+from inspect_engine.bootstrap import bootstrap  # noqa: E402
 from inspect_engine.domain.planning import (  # noqa: E402
     Problem,
     Team,
@@ -39,9 +40,7 @@ from inspect_engine.domain.planning import (  # noqa: E402
     solve,
 )
 from inspect_engine.services import campaigns, units  # noqa: E402
-from inspect_engine.services import planning as planning_service  # noqa: E402
-from inspect_engine.storage.db import make_engine, upgrade  # noqa: E402
-from inspect_engine.storage.uow import UnitOfWork  # noqa: E402
+from inspect_engine.services.planning.make import problem_for  # noqa: E402
 
 START, END = date(2026, 8, 1), date(2026, 12, 31)
 NOTES: list[str] = []
@@ -68,18 +67,15 @@ def _hash(text: str, salt: str) -> int:
 def hanoi() -> Problem:
     """The Hanoi example exactly as `inspect-engine plan hanoi-2026 --as-of 2026-07-27` builds
     it: units and campaign stored in a scratch SQLite database, problem from the service."""
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'hanoi.db'}")
-        upgrade(engine)
-        uow = UnitOfWork(engine)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        bootstrap(f"sqlite:///{Path(tmp) / 'hanoi.db'}").unit_of_work(schema="upgrade") as uow,
+    ):
         units.import_units(uow, REPO / "examples" / "hanoi-units.csv")
         campaigns.create_campaign(
             uow, REPO / "examples" / "hanoi-2026.toml", workflows_dirs=[REPO / "workflows"]
         )
-        problem = planning_service.build_problem(uow, "hanoi-2026", as_of=date(2026, 7, 27))
-        uow.close()
-        engine.dispose()
-    return problem
+        return problem_for(uow, "hanoi-2026", as_of=date(2026, 7, 27))
 
 
 def national() -> Problem:
@@ -170,9 +166,10 @@ def replan(problem: Problem) -> dict[str, Any]:
 
 def stage2(problem: Problem, mode: str) -> dict[str, Any]:
     """Area terms after each stage-2 variant, from the same flow plan, same time budget."""
+    from bench.cpsat_lns import cpsat_lns
     from inspect_engine.domain.planning.flow import build_slots, solve_core
     from inspect_engine.domain.planning.problem import Assignment, CostModel, area_cost
-    from inspect_engine.domain.planning.refine import LocalSearch, cpsat_lns, fill
+    from inspect_engine.domain.planning.refine import LocalSearch, fill
 
     slots = build_slots(problem, CostModel(problem))
     core = solve_core(problem, slots)

@@ -1,6 +1,8 @@
 """Shared fixtures: a migrated database on each backend, and a CLI runner bound to it.
 
 PostgreSQL tests need `INSPECT_TEST_PG_URL` (CI sets it); each test gets its own schema.
+Tests marked `slow` are skipped unless asked for: `pytest --run-slow` (what `make test` and CI
+run) or a `-m` expression naming them, such as `pytest -m slow`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,27 @@ PG_URL = os.environ.get("INSPECT_TEST_PG_URL")
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+SLOW_REASON = "slow: run with `pytest --run-slow` (as `make test` does) or `pytest -m slow`"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        help="also run the tests marked slow (the wheel build, big instances); make test does",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A -m expression that names `slow` decides for itself (`-m slow` runs only them).
+    if config.getoption("--run-slow") or "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason=SLOW_REASON)
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
 
 
 def _pg_schema_url(schema: str) -> str:

@@ -1,6 +1,8 @@
-"""The working-day calendar: the 2020-2026 facts of docs (domain README §4), overrides, arithmetic.
+"""The working-day calendar: the engine's 2020-2026 table, its sources, the `holidays` fallback,
+campaign overrides and the arithmetic on working days.
 
-National Day pins (state agencies; holidays package 0.109 agrees on every one):
+The expected days off below are written out from the yearly notices, independently of the table
+in `inspect_engine/domain/national_days.py`, so a wrong row there fails here:
 - 2020: 2/9 only (the second day starts in 2021, Labour Code 2019).
 - 2021: Thu 2/9 + Fri 3/9.
 - 2022: Thu 1/9 + Fri 2/9.
@@ -13,20 +15,34 @@ National Day pins (state agencies; holidays package 0.109 agrees on every one):
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 
 import holidays
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
-from inspect_engine.domain.calendar import (
-    EXTRA_DAY_OFF_REASON,
+from inspect_engine.cli.app import app
+from inspect_engine.cli.calendar import render_doc
+from inspect_engine.domain.calendar import EXTRA_DAY_OFF_REASON, WorkingCalendar, parse_vn_date
+from inspect_engine.domain.campaign.toml_reader import parse_campaign
+from inspect_engine.domain.national_days import (
+    CULTURE,
     MAKE_UP_WORKING_DAYS,
+    NATIONAL,
+    NATIONAL_DAYS,
     SWAPPED_DAYS_OFF,
-    WorkingCalendar,
-    parse_vn_date,
+    TABLE_YEARS,
+    NationalDay,
+    in_table,
+    national_days,
 )
+from tests.conftest import EXAMPLES, REPO
 
 CAL = WorkingCalendar(range(2020, 2027))
 
@@ -118,15 +134,145 @@ def test_swap_tables_are_consistent() -> None:
         )
 
 
-def test_only_the_table_adds_to_what_holidays_knows() -> None:
-    """Every day on which we disagree with the package is one of the table's swap days."""
-    national = holidays.country_holidays("VN", years=range(2020, 2027))
-    differ = {
-        d
-        for d in (date(2020, 1, 1) + timedelta(days=k) for k in range(7 * 366))
-        if d.year <= 2026 and CAL.is_working_day(d) != national.is_working_day(d)
+def _days(year: int, text: str) -> set[date]:
+    return {parse_vn_date(f"{d}/{year}") for d in text.split()}
+
+
+# Every weekday off and every worked weekend day of each table year, from the yearly notices:
+# 2020 Thông báo 4544/TB-LĐTBXH; 2021 Thông báo 4875/TB-LĐTBXH; 2022 Công văn 245/VPCP-KGVX;
+# 2023 Công văn 8056/VPCP-KGVX; 2024 Công văn 8662/VPCP-KGVX and 2450/VPCP-KGVX (29/4 <-> 4/5);
+# 2025 Thông báo 6150/TB-BLĐTBXH (2/5 <-> 26/4); 2026 Công văn 12729/VPCP-KGVX (2/1 <-> 10/1),
+# Thông báo 9441/TB-BNV (31/8 <-> 22/8) and Nghị quyết 80-NQ/TW (24/11). Weekday holidays and
+# "nghỉ bù" otherwise follow the Labour Code (2012 for 2020, 2019 from 2021).
+WEEKDAYS_OFF = {
+    2020: "1/1 23/1 24/1 27/1 28/1 29/1 2/4 30/4 1/5 2/9",
+    2021: "1/1 10/2 11/2 12/2 15/2 16/2 21/4 30/4 3/5 2/9 3/9",
+    2022: "3/1 31/1 1/2 2/2 3/2 4/2 11/4 2/5 3/5 1/9 2/9",
+    2023: "2/1 20/1 23/1 24/1 25/1 26/1 1/5 2/5 3/5 1/9 4/9",
+    2024: "1/1 8/2 9/2 12/2 13/2 14/2 18/4 29/4 30/4 1/5 2/9 3/9",
+    2025: "1/1 27/1 28/1 29/1 30/1 31/1 7/4 30/4 1/5 2/5 1/9 2/9",
+    2026: "1/1 2/1 16/2 17/2 18/2 19/2 20/2 27/4 30/4 1/5 31/8 1/9 2/9 24/11",
+}
+WORKED_WEEKEND_DAYS = {2024: "4/5", 2025: "26/4", 2026: "10/1 22/8"}
+# Where holidays 0.109 and the table differ (0.109 lacks the New Year 2026 swap). A release that
+# learns it passes; one that disagrees on any other day of 2020-2026 fails.
+KNOWN_GAPS = {date(2026, 1, 2), date(2026, 1, 10)}
+
+
+@pytest.mark.parametrize("year", TABLE_YEARS)
+def test_table_year_has_exactly_the_notified_days_off(year: int) -> None:
+    days = [date(year, 1, 1) + timedelta(days=k) for k in range(366)]
+    days = [d for d in days if d.year == year]
+    assert {d for d in days if d.weekday() < 5 and not CAL.is_working_day(d)} == _days(
+        year, WEEKDAYS_OFF[year]
+    )
+    assert {d for d in days if d.weekday() >= 5 and CAL.is_working_day(d)} == _days(
+        year, WORKED_WEEKEND_DAYS.get(year, "")
+    )
+
+
+@pytest.mark.parametrize("row", NATIONAL_DAYS, ids=lambda row: row.day.isoformat())
+def test_every_listed_date_behaves_as_listed(row: NationalDay) -> None:
+    assert in_table(row.day.year)
+    if row.worked:
+        assert row.day.weekday() >= 5, "a make-up day is a weekend day"
+        assert CAL.is_working_day(row.day)
+        assert CAL.day_off_reason(row.day) is None
+    else:
+        assert not CAL.is_working_day(row.day)
+        assert CAL.day_off_reason(row.day) == row.name
+
+
+@pytest.mark.parametrize("row", NATIONAL_DAYS, ids=lambda row: row.day.isoformat())
+def test_every_listed_date_names_its_legal_source(row: NationalDay) -> None:
+    # A law or a numbered decision: "Bộ luật Lao động 2019 ...", "Công văn 245/VPCP-KGVX", ...
+    assert re.search(r"Bộ luật Lao động 20(12|19)|[0-9]+(/[0-9]{4})?[-/][A-ZĐ]", row.source)
+    assert "holidays" not in row.source
+
+
+def test_the_culture_day_says_its_status_is_uncertain() -> None:
+    (row,) = [r for r in NATIONAL_DAYS if r.day == date(2026, 11, 24)]
+    assert row.name == CULTURE
+    assert "80-NQ/TW" in row.source and "uncertain" in row.source
+
+
+def test_swaps_pair_a_weekday_off_with_a_worked_weekend_day() -> None:
+    rows = {row.day: row for row in NATIONAL_DAYS}
+    swaps = [row for row in NATIONAL_DAYS if row.swap is not None]
+    assert len(swaps) == 8
+    for row in swaps:
+        assert row.swap is not None
+        other = rows[row.swap]
+        assert other.swap == row.day and other.worked != row.worked
+        assert other.source == row.source
+        assert abs((other.day - row.day).days) < 21
+        off, worked = (other, row) if row.worked else (row, other)
+        assert off.day.weekday() < 5 and worked.day.weekday() >= 5
+        assert f"{worked.day:%d/%m/%Y}" in off.name and f"{off.day:%d/%m/%Y}" in worked.name
+    assert set(MAKE_UP_WORKING_DAYS) == {r.day for r in swaps if r.worked}
+    assert set(SWAPPED_DAYS_OFF) == {r.day for r in swaps if not r.worked}
+
+
+def test_august_to_december_has_no_lunar_holiday() -> None:
+    autumn = [row for row in NATIONAL_DAYS if row.day.month >= 8]
+    assert {row.name for row in autumn if row.swap is None} == {
+        NATIONAL,
+        f"{NATIONAL} (nghỉ bù)",
+        CULTURE,
     }
-    assert differ <= set(MAKE_UP_WORKING_DAYS) | set(SWAPPED_DAYS_OFF)
+
+
+def test_one_row_per_date() -> None:
+    assert len({row.day for row in NATIONAL_DAYS}) == len(NATIONAL_DAYS)
+    assert [row.day for row in NATIONAL_DAYS] == sorted(row.day for row in NATIONAL_DAYS)
+
+
+@pytest.mark.parametrize("year", TABLE_YEARS)
+def test_table_agrees_with_the_installed_holidays_release(year: int) -> None:
+    package = holidays.country_holidays("VN", years=(year, year + 1), language="vi")
+    theirs = {d: str(name) for d, name in package.items() if d.year == year}
+    theirs.update({d: "worked" for d in package.weekend_workdays if d.year == year})
+    ours = {row.day: "worked" if row.worked else row.name for row in national_days(year)}
+    differ = sorted(d for d in theirs.keys() | ours.keys() if theirs.get(d) != ours.get(d))
+    unknown = [d for d in differ if d not in KNOWN_GAPS]
+    assert not unknown, f"holidays {holidays.__version__} disagrees with the table: " + ", ".join(
+        f"{d:%d/%m/%Y} theirs {theirs.get(d, 'a plain day')!r}, ours {ours.get(d, 'a plain day')!r}"
+        for d in unknown
+    )
+
+
+# -- years outside the table -----------------------------------------------------------------------
+
+
+def test_years_outside_the_table_come_from_holidays() -> None:
+    assert not in_table(2027) and not in_table(2019)
+    rows = national_days(2027)
+    assert all(row.source.startswith(f"holidays {holidays.__version__}") for row in rows)
+    assert not CAL.is_working_day(date(2027, 11, 24))  # Ngày Văn hóa Việt Nam, a Wednesday
+    assert CAL.day_off_reason(date(2027, 11, 24)) == CULTURE
+    # 2019's swaps are known to the package, one across New Year (31/12/2018 off).
+    worked = {row.day: row for row in national_days(2019) if row.worked}
+    assert {d: row.swap for d, row in worked.items()} == {
+        date(2019, 1, 5): date(2018, 12, 31),
+        date(2019, 5, 4): date(2019, 4, 29),
+    }
+    assert worked[date(2019, 1, 5)].name == "Làm bù cho thứ Hai 31/12/2018"
+    assert CAL.is_working_day(date(2019, 1, 5)) and not CAL.is_working_day(date(2018, 12, 31))
+    assert CAL.is_working_day(date(2014, 12, 27))  # worked for 2/1/2015, registered under 2015
+
+
+def test_table_years_never_load_holidays() -> None:
+    code = (
+        "import sys\n"
+        "from datetime import date\n"
+        "from inspect_engine.domain.calendar import WorkingCalendar\n"
+        "cal = WorkingCalendar(range(2020, 2027))\n"
+        "assert cal.add_working_days(date(2026, 8, 28), 1) == date(2026, 9, 3)\n"
+        "assert 'holidays' not in sys.modules\n"
+        "cal.is_working_day(date(2027, 1, 1))\n"
+        "assert 'holidays' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
 # -- weekends and reasons -------------------------------------------------------------------------
@@ -201,6 +347,86 @@ def test_datetime_is_read_as_its_day() -> None:
     assert not CAL.is_working_day(datetime(2026, 9, 2, 9, 30))
     cal = WorkingCalendar([2026], extra_days_off=[datetime(2026, 10, 15, 8, 0)])
     assert not cal.is_working_day(date(2026, 10, 15))
+
+
+def test_campaign_overrides_win_over_the_table() -> None:
+    example = (EXAMPLES / "hanoi-2026.toml").read_text(encoding="utf-8")
+    assert "extra_days_off = []\nextra_working_days = []" in example
+    text = example.replace(
+        "extra_days_off = []\nextra_working_days = []",
+        'extra_days_off = ["9/10/2026", "2026-08-22"]\nextra_working_days = ["24/11/2026"]',
+    )
+    cal = parse_campaign(text, "hanoi-2026.toml").working_calendar()
+    assert cal.is_working_day(date(2026, 11, 24))  # the table has it off
+    assert not cal.is_working_day(date(2026, 8, 22))  # the table's make-up Saturday, cancelled
+    assert cal.day_off_reason(date(2026, 10, 9)) == EXTRA_DAY_OFF_REASON
+    autumn = (date(2026, 8, 1), date(2026, 12, 31))
+    assert cal.count_working_days(*autumn) == CAL.count_working_days(*autumn) - 1
+
+
+def test_overrides_win_in_a_year_outside_the_table() -> None:
+    cal = WorkingCalendar([2027], extra_working_days=[date(2027, 9, 2)])
+    assert cal.is_working_day(date(2027, 9, 2))
+    assert not CAL.is_working_day(date(2027, 9, 2))
+
+
+# -- the calendar page and command ---------------------------------------------------------------
+
+
+def test_calendar_page_lists_the_table() -> None:
+    page = (REPO / "docs" / "calendar.md").read_text(encoding="utf-8")
+    assert page == render_doc(), "docs/calendar.md is stale: run `make docs`"
+    for row in NATIONAL_DAYS:
+        assert f"| {row.day:%d/%m/%Y} |" in page and row.source in page
+
+
+def test_calendar_command_json() -> None:
+    result = CliRunner().invoke(app, ["calendar", "2026", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["year"], data["origin"]) == (2026, "table")
+    assert set(data) == {"year", "origin", "working_days", "working_days_per_month", "days"}
+    # 261 weekdays in 2026, 14 of them off, 2 Saturdays worked.
+    assert data["working_days"] == 249 == sum(data["working_days_per_month"].values())
+    days = {d["date"]: d for d in data["days"]}
+    assert days["2026-08-22"]["kind"] == "worked" and days["2026-08-22"]["swap"] == "2026-08-31"
+    assert days["2026-11-24"]["kind"] == "off" and "80-NQ/TW" in days["2026-11-24"]["source"]
+    assert days["2026-04-26"]["kind"] == "weekend"  # Giỗ Tổ on a Sunday; Monday is off instead
+    assert set(days["2026-01-01"]) == {"date", "kind", "name", "source", "swap"}
+
+
+def test_calendar_command_table_and_fallback() -> None:
+    result = CliRunner().invoke(app, ["calendar", "2027"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"from holidays {holidays.__version__}" in result.stdout
+    assert "24/11/2027" in result.stdout
+    assert "working days in 2027" in result.stdout
+
+
+def test_calendar_command_refuses_a_year_out_of_range() -> None:
+    result = CliRunner().invoke(app, ["calendar", "1800"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "error: field 'YEAR': year 1800 is outside the range of the VN holiday calendar (1901-2100)"
+    ]
+
+
+def test_calendar_command_loads_no_database_solver_or_holidays() -> None:
+    code = (
+        "import atexit, sys\n"
+        "heavy = ('sqlalchemy', 'ortools', 'numpy', 'holidays')\n"
+        "atexit.register(lambda: print('loaded:', [m for m in heavy if m in sys.modules],"
+        " file=sys.stderr))\n"
+        "sys.argv = ['inspect-engine', 'calendar', '2026', '--json']\n"
+        "from inspect_engine.cli.app import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout)["origin"] == "table"
+    assert done.stderr.strip() == "loaded: []"
 
 
 # -- arithmetic -----------------------------------------------------------------------------------

@@ -14,6 +14,13 @@ from sqlalchemy import Engine, text
 from tests.conftest import EXAMPLES, REPO, Cli
 
 LEAD = ("--actor", "lan", "--role", "team_lead")
+INSPECTOR = ("--actor", "binh", "--role", "inspector")
+# From a new case to its visit: the steps every lifecycle test starts with.
+TO_VISITED = [
+    ("announce", None, LEAD),
+    ("request_evidence", None, LEAD),
+    ("record_visit", None, INSPECTOR),
+]
 SERIOUS = {"findings": [{"area": 2, "severity": "serious", "text": "Chưa công khai TTHC"}]}
 MINOR = {"findings": [{"area": 4, "severity": "minor", "text": "Thiếu báo cáo quý"}]}
 CLEAN = {"findings": [{"area": 1, "severity": "none", "text": "Không có tồn tại"}]}
@@ -57,20 +64,17 @@ def walk(cli: Cli, case: int, steps: list[tuple[str, Any, tuple[str, ...]]], tmp
 def test_whole_lifecycle_with_a_reinspection_loop(campaign: Cli, tmp_path: Path) -> None:
     case = case_id(campaign)
     unit = ("--actor", "stp-vanthu", "--role", "unit")
-    inspector = ("--actor", "binh", "--role", "inspector")
     walk(
         campaign,
         case,
         [
-            ("announce", None, LEAD),
-            ("request_evidence", None, LEAD),
-            ("record_visit", None, inspector),
+            *TO_VISITED,
             ("record_findings", SERIOUS, LEAD),
             ("request_remediation", None, LEAD),
             ("report_remediation", REPORT, unit),
-            ("reinspect_fail", MINOR, inspector),
+            ("reinspect_fail", MINOR, INSPECTOR),
             ("report_remediation", REPORT, unit),
-            ("reinspect_pass", None, inspector),
+            ("reinspect_pass", None, INSPECTOR),
         ],
         tmp_path,
     )
@@ -112,14 +116,11 @@ def test_whole_lifecycle_with_a_reinspection_loop(campaign: Cli, tmp_path: Path)
 
 def test_findings_without_shortcomings_close_the_case(campaign: Cli, tmp_path: Path) -> None:
     case = case_id(campaign)
-    inspector = ("--actor", "binh", "--role", "inspector")
     walk(
         campaign,
         case,
         [
-            ("announce", None, LEAD),
-            ("request_evidence", None, LEAD),
-            ("record_visit", None, inspector),
+            *TO_VISITED,
             ("record_findings", CLEAN, LEAD),
         ],
         tmp_path,
@@ -136,9 +137,7 @@ def test_remediation_closes_when_no_reinspection_is_needed(campaign: Cli, tmp_pa
         campaign,
         case,
         [
-            ("announce", None, LEAD),
-            ("request_evidence", None, LEAD),
-            ("record_visit", None, LEAD),
+            *TO_VISITED,
             ("record_findings", MINOR, LEAD),
             ("request_remediation", None, LEAD),
             ("report_remediation", REPORT, ("--actor", "stp", "--role", "unit")),
@@ -176,7 +175,7 @@ def test_missing_findings_data_is_refused(campaign: Cli, tmp_path: Path) -> None
     walk(
         campaign,
         case,
-        [("announce", None, LEAD), ("request_evidence", None, LEAD), ("record_visit", None, LEAD)],
+        TO_VISITED,
         tmp_path,
     )
     before = show(campaign, case)

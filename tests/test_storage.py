@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from inspect_engine.errors import InputError
-from inspect_engine.storage.db import current_revision, head_revision, make_engine, require_schema
+from inspect_engine.storage.db import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    make_engine,
+    require_schema,
+    upgrade,
+)
 from inspect_engine.storage.tables import CampaignRow, CaseRow, UnitRow
 from tests.conftest import Cli
 
@@ -66,8 +74,20 @@ def test_commands_refuse_a_database_without_schema(db_url: str) -> None:
     assert "run `inspect-engine init` first" in result.stderr
 
 
-def test_require_schema_passes_after_upgrade(engine: Engine) -> None:
-    require_schema(engine)
+def test_require_schema_refuses_a_missing_or_old_schema(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with pytest.raises(InputError, match="has no schema: run `inspect-engine init` first"):
+            require_schema(engine)
+        command.upgrade(alembic_config(engine), "0002")
+        with pytest.raises(
+            InputError, match=f"schema is at 0002, this version needs {head_revision()}: run"
+        ):
+            require_schema(engine)
+        upgrade(engine)
+        require_schema(engine)  # the newest schema is accepted: this raised twice above
+    finally:
+        engine.dispose()
 
 
 def test_optimistic_locking_rejects_a_stale_write(engine: Engine) -> None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import typer
 
 from inspect_engine import __version__
-from inspect_engine.cli import campaign, case, database, demo, plan, units, workflow
-from inspect_engine.cli.common import ErrorHandlingGroup
-from inspect_engine.settings import Settings, default_db_url
+from inspect_engine.bootstrap import bootstrap
+from inspect_engine.cli import calendar, campaign, case, database, demo, plan, units, workflow
+from inspect_engine.cli.common import ErrorHandlingGroup, new_app
 
-app = typer.Typer(
-    cls=ErrorHandlingGroup,
-    help="Run inspection campaigns from plan to closed case.\n\n"
+app = new_app(
+    "Run inspection campaigns from plan to closed case.\n\n"
     "Example: inspect-engine --db sqlite:///inspect.db units list",
-    no_args_is_help=True,
+    cls=ErrorHandlingGroup,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -40,7 +39,7 @@ def root(
     ),
 ) -> None:
     """Run inspection campaigns from plan to closed case."""
-    ctx.obj = Settings(db_url=db or default_db_url())
+    ctx.obj = bootstrap(db or None)
 
 
 app.command("init")(database.init)
@@ -50,6 +49,7 @@ app.add_typer(campaign.app, name="campaign")
 app.add_typer(case.app, name="case")
 app.add_typer(workflow.app, name="workflow")
 app.add_typer(plan.app, name="plan")
+app.command("calendar")(calendar.show)
 
 
 def main() -> None:

@@ -7,54 +7,61 @@ from pathlib import Path
 import typer
 
 from inspect_engine.cli.common import (
-    JSON_HELP,
+    AS_JSON,
+    CAMPAIGN_KEY,
+    new_app,
     print_json,
     print_table,
+    runtime,
     say,
-    settings,
     unit_of_work,
 )
-from inspect_engine.services import campaigns as service
 
-app = typer.Typer(help="Inspection campaigns (one round of inspections).", no_args_is_help=True)
+app = new_app("Inspection campaigns (one round of inspections).")
 
 
 @app.command("create")
 def create(
-    ctx: typer.Context, file: Path = typer.Argument(..., help="Campaign TOML file.")
+    ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE", help="Campaign TOML file.")
 ) -> None:
     """Check a campaign file, store it and open one case per target unit.
 
     Example: inspect-engine campaign create examples/hanoi-2026.toml
     """
+    from inspect_engine.services import campaigns as service
+
     with unit_of_work(ctx) as uow:
-        summary = service.create_campaign(uow, file, workflows_dirs=settings(ctx).workflows_dirs)
+        summary = service.create_campaign(
+            uow, file, workflows_dirs=runtime(ctx).settings.workflows_dirs
+        )
     say(f"campaign {summary.key}: {summary.cases} cases opened")
 
 
 @app.command("add-targets")
 def add_targets(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="Campaign key."),
-    units: list[str] = typer.Argument(..., help="Unit codes to add."),
+    key: str = CAMPAIGN_KEY,
+    units: list[str] = typer.Argument(..., metavar="UNITS", help="Unit codes to add."),
 ) -> None:
     """Add units to a campaign's targets, opening a case for each; then `plan KEY --replan`.
 
     Example: inspect-engine campaign add-targets hanoi-2026 00004 00008
     """
+    from inspect_engine.services import campaigns as service
+
     with unit_of_work(ctx) as uow:
         added = service.add_targets(uow, key, units)
     say(f"campaign {key}: {len(added)} cases opened ({', '.join(added)})")
 
 
 @app.command("list")
-def list_(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)
-) -> None:
+def list_(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """List campaigns with their number of cases by state.
 
     Example: inspect-engine campaign list --json
     """
+    from inspect_engine.services import campaigns as service
+
     with unit_of_work(ctx) as uow:
         rows = service.list_campaigns(uow)
     if as_json:
@@ -87,13 +94,15 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="Campaign key."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    key: str = CAMPAIGN_KEY,
+    as_json: bool = AS_JSON,
 ) -> None:
     """Show a campaign: window, teams, lead times, targets.
 
     Example: inspect-engine campaign show hanoi-2026
     """
+    from inspect_engine.services import campaigns as service
+
     with unit_of_work(ctx) as uow:
         row, spec = service.get_campaign(uow, key)
         targets = [c.unit_code for c in service.campaign_cases(uow, key)]

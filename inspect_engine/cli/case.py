@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import Progress
 
-from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say, unit_of_work
-from inspect_engine.domain.events import as_utc
+from inspect_engine.cli.common import (
+    AS_JSON,
+    CAMPAIGN_KEY,
+    CASE_ID,
+    new_app,
+    print_json,
+    print_table,
+    say,
+    unit_of_work,
+)
 from inspect_engine.errors import InputError
-from inspect_engine.services import audit, campaigns
-from inspect_engine.services import cases as service
 from inspect_engine.settings import DISPLAY_TZ
 
-app = typer.Typer(help="Cases: one inspection of one unit in a campaign.", no_args_is_help=True)
+app = new_app("Cases: one inspection of one unit in a campaign.")
 
+DATA_FILE = typer.Option(None, "--data-file", help="JSON object with the data.")
 ACTOR = typer.Option(..., "--actor", help="Who acts (name or account).")
 ROLE = typer.Option(
     ..., "--role", help="Role acted in: team_lead, inspector, unit, auditor, system."
@@ -28,14 +35,16 @@ ROLE = typer.Option(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="Campaign key."),
+    key: str = CAMPAIGN_KEY,
     state: str = typer.Option(None, help="Only cases in this state."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = AS_JSON,
 ) -> None:
     """List the cases of a campaign.
 
     Example: inspect-engine case list hanoi-2026 --state planned
     """
+    from inspect_engine.services import campaigns
+
     with unit_of_work(ctx) as uow:
         cases = campaigns.campaign_cases(uow, key, state)
     if as_json:
@@ -53,11 +62,11 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    case_id: int = CASE_ID,
     as_of: str = typer.Option(
         None, "--as-of", help="Show the case as it stood then (ISO; Asia/Ho_Chi_Minh if no offset)."
     ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = AS_JSON,
 ) -> None:
     """Show a case: state, version and its history, with the hash chain checked.
 
@@ -65,6 +74,9 @@ def show(
 
     Example: inspect-engine case show 12 --as-of 2026-09-15T17:00 --json
     """
+    from inspect_engine.domain.events import as_utc
+    from inspect_engine.services import audit
+
     with unit_of_work(ctx) as uow:
         view = audit.show_case(uow, case_id, as_of=_at(as_of, "--as-of"))
     if as_json:
@@ -120,11 +132,11 @@ def _at(text: str | None, option: str = "--at") -> datetime | None:
 @app.command("advance")
 def advance(
     ctx: typer.Context,
-    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
-    trigger: str = typer.Argument(..., help="Trigger to fire, e.g. announce."),
+    case_id: int = CASE_ID,
+    trigger: str = typer.Argument(..., metavar="TRIGGER", help="Trigger to fire, e.g. announce."),
     actor: str = ACTOR,
     role: str = ROLE,
-    data_file: Path = typer.Option(None, "--data-file", help="JSON object with the data."),
+    data_file: Path = DATA_FILE,
     at: str = typer.Option(
         None, "--at", help="When it happened (ISO; Asia/Ho_Chi_Minh if no offset). Default: now."
     ),
@@ -136,6 +148,8 @@ def advance(
 
     Example: inspect-engine case advance 12 announce --actor lan --role team_lead
     """
+    from inspect_engine.services import cases as service
+
     request = service.Request(
         trigger, actor, role, _payload(data_file), _at(at), expected_version=expect_version
     )
@@ -150,12 +164,12 @@ def advance(
 @app.command("advance-all")
 def advance_all(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="Campaign key."),
-    trigger: str = typer.Argument(..., help="Trigger to fire, e.g. announce."),
+    key: str = CAMPAIGN_KEY,
+    trigger: str = typer.Argument(..., metavar="TRIGGER", help="Trigger to fire, e.g. announce."),
     state: str = typer.Option(..., "--state", help="Fire on every case in this state."),
     actor: str = ACTOR,
     role: str = ROLE,
-    data_file: Path = typer.Option(None, "--data-file", help="JSON object with the data."),
+    data_file: Path = DATA_FILE,
 ) -> None:
     """Fire a trigger on every case of a campaign in a state: all or nothing.
 
@@ -163,6 +177,10 @@ def advance_all(
 
     Example: inspect-engine case advance-all hanoi-2026 announce --state planned --actor lan --role team_lead
     """
+    from rich.progress import Progress
+
+    from inspect_engine.services import cases as service
+
     request = service.Request(trigger, actor, role, _payload(data_file))
     with unit_of_work(ctx) as uow, Progress(transient=True) as progress:
         task = progress.add_task(f"{trigger}", total=None)
@@ -171,19 +189,23 @@ def advance_all(
             progress.update(task, completed=done, total=total)
 
         results = service.advance_all(uow, key, state, request, progress=tick)
-    say(f"{len(results)} cases of {key}: {state} -> {trigger}")
+    moves = Counter(done.to_state for done in results)
+    into = ", ".join(f"{to} ({n})" for to, n in sorted(moves.items()))
+    say(f"{len(results)} cases of {key} by {trigger}: {state} -> {into or 'nothing'}")
 
 
 @app.command("verify")
 def verify(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="Campaign key."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    key: str = CAMPAIGN_KEY,
+    as_json: bool = AS_JSON,
 ) -> None:
     """Verify every case's hash chain and the campaign chain; exit 1 if anything was altered.
 
     Example: inspect-engine case verify hanoi-2026
     """
+    from inspect_engine.services import audit
+
     with unit_of_work(ctx) as uow:
         result = audit.verify_campaign(uow, key)
     if as_json:

@@ -1,4 +1,8 @@
-"""What every command shares: the database option, output helpers, error handling."""
+"""What every command shares: the runtime, output helpers, error handling.
+
+Nothing heavy is imported here at module level (no SQLAlchemy, no rich): every command pays
+for this module, `--help` included. Commands import their services inside the function.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,35 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
+from inspect_engine.bootstrap import Runtime
+from inspect_engine.cli.help_format import PlainHelpContext
+from inspect_engine.cli.help_format import install as install_plain_help
 from inspect_engine.errors import InputError, InspectError
-from inspect_engine.settings import Settings
-from inspect_engine.storage.db import make_engine, require_schema
-from inspect_engine.storage.uow import UnitOfWork
 
-JSON_HELP = "Print JSON (stable keys, documented in the README) instead of a table."
+if TYPE_CHECKING:
+    from inspect_engine.storage.uow import UnitOfWork
+
+JSON_HELP = "Print JSON (stable keys, documented in docs/json.md) instead of a table."
+# Parameters many commands share, declared once (Typer reads them as defaults).
+AS_JSON = typer.Option(False, "--json", help=JSON_HELP)
+CAMPAIGN_KEY = typer.Argument(..., metavar="KEY", help="Campaign key.")
+CASE_ID = typer.Argument(..., metavar="CASE", help="Case id.")
 
 
 class ErrorHandlingGroup(TyperGroup):
-    """Turns engine errors into one line on stderr and the documented exit code."""
+    """The root command: plain help on every command, and engine errors turned into one line
+    on stderr with the documented exit code."""
+
+    context_class = PlainHelpContext
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        install_plain_help(self.commands.values())
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -32,31 +47,43 @@ class ErrorHandlingGroup(TyperGroup):
         except InspectError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
-        except OperationalError as exc:
-            typer.echo(f"error: database: {str(exc.orig).splitlines()[0]}", err=True)
+        except Exception as exc:
+            message = _database_error(exc)
+            if message is None:
+                raise
+            typer.echo(f"error: database: {message}", err=True)
             raise typer.Exit(2) from None
 
 
-def settings(ctx: typer.Context) -> Settings:
+def _database_error(exc: Exception) -> str | None:
+    """The first line of a driver error, if `exc` is one (SQLAlchemy is only loaded by the
+    commands that use a database, so only look for its errors when it is)."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import DatabaseError
+
+    if not isinstance(exc, DatabaseError):
+        return None
+    return str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+
+
+def new_app(help: str, **options: Any) -> typer.Typer:
+    """A command group: help as plain text (Typer's rich help costs 40 ms at every start and
+    prints type tags such as `<bool>`), no arguments shows the help."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, **options)
+
+
+def runtime(ctx: typer.Context) -> Runtime:
     obj = ctx.find_root().obj
-    assert isinstance(obj, Settings)
+    assert isinstance(obj, Runtime)
     return obj
 
 
 @contextmanager
-def unit_of_work(ctx: typer.Context, *, check_schema: bool = True) -> Iterator[UnitOfWork]:
-    """A unit of work on the command's database; the handler opens its transaction(s)."""
-    engine = make_engine(settings(ctx).db_url)
-    try:
-        if check_schema:
-            require_schema(engine)
-        uow = UnitOfWork(engine)
-        try:
-            yield uow
-        finally:
-            uow.close()
-    finally:
-        engine.dispose()
+def unit_of_work(ctx: typer.Context, *, schema: str = "require") -> Iterator[UnitOfWork]:
+    """The command's unit of work, from the runtime the root command built."""
+    with runtime(ctx).unit_of_work(schema=schema) as uow:
+        yield uow
 
 
 def print_json(data: Any) -> None:
@@ -64,11 +91,24 @@ def print_json(data: Any) -> None:
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A table on a terminal; tab-separated rows with a header when piped, so that scripts and
+    `grep` see whole values rather than cells squeezed to 80 columns."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    if not sys.stdout.isatty():
+        if title:
+            sys.stdout.write(f"# {title}\n")
+        for line in (list(columns), *cells):
+            sys.stdout.write("\t".join(c.replace("\t", " ").replace("\n", " ") for c in line))
+            sys.stdout.write("\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+    for row in cells:
+        table.add_row(*row)
     Console(soft_wrap=True).print(table)
 
 

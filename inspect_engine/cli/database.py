@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from inspect_engine.cli.common import say, settings
-from inspect_engine.storage.db import make_engine, upgrade
+from inspect_engine.cli.common import runtime, say
 
 
 def init(ctx: typer.Context) -> None:
@@ -13,7 +12,9 @@ def init(ctx: typer.Context) -> None:
 
     Example: inspect-engine --db sqlite:///inspect.db init
     """
-    engine = make_engine(settings(ctx).db_url)
+    from inspect_engine.storage.db import make_engine, upgrade
+
+    engine = make_engine(runtime(ctx).settings.db_url)
     try:
         before, after = upgrade(engine)
     finally:

@@ -5,24 +5,27 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
 
 from inspect_engine.cli.common import (
-    JSON_HELP,
+    AS_JSON,
+    CAMPAIGN_KEY,
+    CASE_ID,
+    new_app,
     print_json,
     print_table,
+    runtime,
     say,
     unit_of_work,
     write_file,
 )
-from inspect_engine.domain.calendar import parse_date_range, parse_vn_date
 from inspect_engine.errors import CheckFailed, InputError
-from inspect_engine.services import campaigns, plan_export
-from inspect_engine.services import planning as service
-from inspect_engine.services.clock import utc_now
+
+if TYPE_CHECKING:
+    from inspect_engine.services.planning.make import PlanReport
 
 
 class PlanGroup(TyperGroup):
@@ -34,16 +37,19 @@ class PlanGroup(TyperGroup):
         return super().resolve_command(ctx, args)
 
 
-app = typer.Typer(
-    cls=PlanGroup,
-    help="Visit plans: `plan KEY` plans a campaign (short for `plan make KEY`).",
-    no_args_is_help=True,
+DAYS = typer.Argument(..., metavar="DATES", help="Days: 2026-10-05 or 5/10/2026 or A..B.")
+REASON = typer.Option("", "--reason", help="Why (kept with the days).")
+
+app = new_app(
+    "Visit plans: `plan KEY` plans a campaign (short for `plan make KEY`).", cls=PlanGroup
 )
 
 
 def _date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
+    from inspect_engine.domain.calendar import parse_vn_date
+
     try:
         return parse_vn_date(text)
     except ValueError as exc:
@@ -51,6 +57,8 @@ def _date(text: str | None, option: str) -> date | None:
 
 
 def _dates(texts: list[str]) -> list[date]:
+    from inspect_engine.domain.calendar import parse_date_range
+
     days: list[date] = []
     for text in texts:
         try:
@@ -60,7 +68,7 @@ def _dates(texts: list[str]) -> list[date]:
     return days
 
 
-def _summary(report: service.PlanReport) -> None:
+def _summary(report: PlanReport) -> None:
     say(
         f"campaign {report.campaign_key}: {len(report.visits)} visits planned as of "
         f"{report.as_of:%d/%m/%Y} in {report.seconds:.2f} s"
@@ -88,25 +96,28 @@ def _summary(report: service.PlanReport) -> None:
 @app.command("make")
 def make(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="Campaign key."),
+    key: str = CAMPAIGN_KEY,
     as_of: str = typer.Option(None, "--as-of", help="Plan as of this date (default: today)."),
     replan: bool = typer.Option(False, "--replan", help="Change an existing plan, moving few."),
     force: bool = typer.Option(False, "--force", help="With --replan: announced visits may move."),
     time_limit: float = typer.Option(5.0, "--time-limit", help="Seconds for grouping by area."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = AS_JSON,
 ) -> None:
     """Plan every visit of a campaign and store it; exit 1 with the reason if it cannot be done.
 
     Example: inspect-engine plan hanoi-2026 --as-of 2026-07-27
     """
+    from inspect_engine.services.planning.make import make_plan
+
     with unit_of_work(ctx) as uow:
-        report = service.make_plan(
+        report = make_plan(
             uow,
             key,
             as_of=_date(as_of, "--as-of"),
             replan=replan,
             force=force,
             time_limit=time_limit,
+            clock=runtime(ctx).clock,
         )
     if as_json:
         print_json(
@@ -127,8 +138,8 @@ def make(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="Campaign key."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    key: str = CAMPAIGN_KEY,
+    as_json: bool = AS_JSON,
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV."),
     ics: Path = typer.Option(None, "--ics", help="Write an iCalendar file of the visits."),
     html: Path = typer.Option(None, "--html", help="Write a calendar page (team x week)."),
@@ -138,20 +149,24 @@ def show(
 
     Example: inspect-engine plan show hanoi-2026 --ics plan.ics --team "Đoàn 1"
     """
+    from inspect_engine.services.campaigns import get_campaign
+    from inspect_engine.services.planning import exports
+    from inspect_engine.services.planning.views import planned_visits
+
     with unit_of_work(ctx) as uow:
-        visits = service.planned_visits(uow, key, team)
-        _, spec = campaigns.get_campaign(uow, key)
+        visits = planned_visits(uow, key, team)
+        _, spec = get_campaign(uow, key)
     if ics is not None:
-        write_file(ics, plan_export.to_ics(key, spec.title, visits, utc_now()))
+        write_file(ics, exports.to_ics(key, spec.title, visits, runtime(ctx).clock()))
         say(f"{ics}: {len(visits)} visits")
     if html is not None:
         teams = [t.name for t in spec.teams if team is None or t.name == team]
-        write_file(html, plan_export.to_html(key, spec.title, teams, visits))
+        write_file(html, exports.to_html(key, spec.title, teams, visits))
         say(f"{html}: {len(visits)} visits")
     if as_json:
         print_json([v.to_json() for v in visits])
     elif as_csv:
-        typer.echo(plan_export.to_csv(visits), nl=False)
+        typer.echo(exports.to_csv(visits), nl=False)
     elif ics is None and html is None:
         rows = [
             (
@@ -175,13 +190,15 @@ def show(
 
 
 @app.command("check")
-def check(ctx: typer.Context, key: str = typer.Argument(..., help="Campaign key.")) -> None:
+def check(ctx: typer.Context, key: str = CAMPAIGN_KEY) -> None:
     """Check every hard constraint of the stored plan; exit 1 and list what is broken.
 
     Example: inspect-engine plan check hanoi-2026
     """
+    from inspect_engine.services.planning.views import check_plan
+
     with unit_of_work(ctx) as uow:
-        problems = service.check_plan(uow, key)
+        problems = check_plan(uow, key)
     if problems:
         for problem in problems:
             typer.echo(problem)
@@ -192,7 +209,7 @@ def check(ctx: typer.Context, key: str = typer.Argument(..., help="Campaign key.
 @app.command("pin")
 def pin(
     ctx: typer.Context,
-    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    case_id: int = CASE_ID,
     team: str = typer.Option(None, "--team", help="Team (default: the planned one)."),
     on: str = typer.Option(None, "--date", help="Day (default: the planned one)."),
 ) -> None:
@@ -200,53 +217,59 @@ def pin(
 
     Example: inspect-engine plan pin 12 --team "Đoàn 2" --date 2026-10-05
     """
+    from inspect_engine.services.planning import constraints
+
     with unit_of_work(ctx) as uow:
-        case = service.pin(uow, case_id, team, _date(on, "--date"))
+        case = constraints.pin(uow, case_id, team, _date(on, "--date"))
     say(f"case {case_id} ({case.unit_code}) pinned to {case.pin_team} on {case.pin_date:%d/%m/%Y}")
 
 
 @app.command("unpin")
-def unpin(
-    ctx: typer.Context, case_id: int = typer.Argument(..., metavar="CASE", help="Case id.")
-) -> None:
+def unpin(ctx: typer.Context, case_id: int = CASE_ID) -> None:
     """Let the planner move a pinned visit again.
 
     Example: inspect-engine plan unpin 12
     """
+    from inspect_engine.services.planning import constraints
+
     with unit_of_work(ctx) as uow:
-        service.unpin(uow, case_id)
+        constraints.unpin(uow, case_id)
     say(f"case {case_id} unpinned")
 
 
 @app.command("team-off")
 def team_off(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="Campaign key."),
-    dates: list[str] = typer.Argument(..., help="Days: 2026-10-05 or 5/10/2026 or A..B."),
+    key: str = CAMPAIGN_KEY,
+    dates: list[str] = DAYS,
     team: str = typer.Option(..., "--team", help="Team name."),
-    reason: str = typer.Option("", "--reason", help="Why (kept with the days)."),
+    reason: str = REASON,
 ) -> None:
     """Mark days on which a team cannot visit; then `plan KEY --replan`.
 
     Example: inspect-engine plan team-off hanoi-2026 --team "Đoàn 1" 2026-10-05..2026-10-09
     """
+    from inspect_engine.services.planning.constraints import block_days
+
     with unit_of_work(ctx) as uow:
-        added = service.block_team(uow, key, team, _dates(dates), reason)
+        added = block_days(uow, key, "team", team, _dates(dates), reason)
     say(f"{team}: {added} days off added")
 
 
 @app.command("blackout")
 def blackout(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="Campaign key."),
-    unit: str = typer.Argument(..., help="Unit code."),
-    dates: list[str] = typer.Argument(..., help="Days: 2026-10-05 or 5/10/2026 or A..B."),
-    reason: str = typer.Option("", "--reason", help="Why (kept with the days)."),
+    key: str = CAMPAIGN_KEY,
+    unit: str = typer.Argument(..., metavar="UNIT", help="Unit code."),
+    dates: list[str] = DAYS,
+    reason: str = REASON,
 ) -> None:
     """Mark days on which a unit asked not to be visited; then `plan KEY --replan`.
 
     Example: inspect-engine plan blackout hanoi-2026 00004 2026-10-12..2026-10-16
     """
+    from inspect_engine.services.planning.constraints import block_days
+
     with unit_of_work(ctx) as uow:
-        added = service.block_unit(uow, key, unit, _dates(dates), reason)
+        added = block_days(uow, key, "unit", unit, _dates(dates), reason)
     say(f"{unit}: {added} blackout days added")

@@ -1,7 +1,9 @@
-"""Generate the README's CLI reference from the CLI itself, so the two cannot drift.
+"""Generate the CLI reference in docs/cli.md from the CLI itself, so the two cannot drift.
 
-`python -m inspect_engine.cli.reference --write README.md` rewrites the block between the
-markers; a test fails when the README's block differs from what this prints.
+`python -m inspect_engine.cli.reference --write docs/cli.md` (`make docs`) rewrites the block
+between the markers; `--check docs/cli.md` exits 1 when the block differs from the CLI, and so
+does a test. `--calendar docs/calendar.md` writes the calendar page from the calendar table the
+same way.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import typer
 
+from inspect_engine.cli import calendar
 from inspect_engine.cli.app import app
 
 START = "<!-- cli-reference:start -->"
@@ -63,22 +66,37 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def replace_block(readme: str, block: str) -> str:
+def replace_block(document: str, block: str) -> str:
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(readme):
-        raise SystemExit(f"README has no {START} ... {END} block")
-    return pattern.sub(lambda _: block, readme)
+    if not pattern.search(document):
+        raise ValueError(f"no {START} ... {END} block")
+    return pattern.sub(lambda _: block, document)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", type=Path, help="rewrite the block in this README")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--write", type=Path, help="rewrite the block in this file")
+    action.add_argument("--check", type=Path, help="exit 1 if the block in this file is stale")
+    parser.add_argument("--calendar", type=Path, help="write the calendar page to this file")
     args = parser.parse_args(argv)
-    if args.write:
-        readme = args.write.read_text(encoding="utf-8")
-        args.write.write_text(replace_block(readme, render()), encoding="utf-8")
-    else:
-        sys.stdout.write(render() + "\n")
+    if args.calendar:
+        args.calendar.write_text(calendar.render_doc(), encoding="utf-8")
+    path: Path | None = args.write or args.check
+    if path is None:
+        if not args.calendar:
+            sys.stdout.write(render() + "\n")
+        return
+    try:
+        document = path.read_text(encoding="utf-8")
+        updated = replace_block(document, render())
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if args.check:
+        if updated != document:
+            raise SystemExit(f"{path}: the CLI reference is stale; run `make docs`")
+    elif updated != document:
+        path.write_text(updated, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -6,17 +6,23 @@ from pathlib import Path
 
 import typer
 
-from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say, unit_of_work
-from inspect_engine.services import units as service
+from inspect_engine.cli.common import (
+    AS_JSON,
+    new_app,
+    print_json,
+    print_table,
+    say,
+    unit_of_work,
+)
 
-app = typer.Typer(help="The registry of units (departments, communes, ...).", no_args_is_help=True)
+app = new_app("The registry of units (departments, communes, ...).")
 
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(
-        ..., help="CSV with header code,name,kind,parent_code,sectors,area"
+        ..., metavar="FILE", help="CSV with header code,name,kind,parent_code,sectors,area"
     ),
 ) -> None:
     """Import units from a CSV file, updating units with the same code.
@@ -25,6 +31,8 @@ def import_(
 
     Example: inspect-engine units import examples/hanoi-units.csv
     """
+    from inspect_engine.services import units as service
+
     with unit_of_work(ctx) as uow:
         report = service.import_units(uow, file)
     say(
@@ -37,12 +45,14 @@ def import_(
 def list_(
     ctx: typer.Context,
     kind: str = typer.Option(None, help="Only units of this kind."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    as_json: bool = AS_JSON,
 ) -> None:
     """List units.
 
     Example: inspect-engine units list --kind department
     """
+    from inspect_engine.services import units as service
+
     with unit_of_work(ctx) as uow:
         units = service.list_units(uow, kind=kind)
     if as_json:
@@ -65,13 +75,13 @@ def list_(
 
 
 @app.command("kinds")
-def kinds(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)
-) -> None:
+def kinds(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """List the unit kinds a CSV may use.
 
     Example: inspect-engine units kinds
     """
+    from inspect_engine.services import units as service
+
     with unit_of_work(ctx) as uow:
         rows = service.list_kinds(uow)
     if as_json:
@@ -83,13 +93,15 @@ def kinds(
 @app.command("add-kind")
 def add_kind(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="New kind, e.g. agency"),
+    name: str = typer.Argument(..., metavar="NAME", help="New kind, e.g. agency"),
     label: str = typer.Option("", help="Vietnamese label, e.g. 'Cơ quan ngành dọc'."),
 ) -> None:
     """Register a new unit kind.
 
     Example: inspect-engine units add-kind agency --label "Cơ quan ngành dọc"
     """
+    from inspect_engine.services import units as service
+
     with unit_of_work(ctx) as uow:
         added = service.add_kind(uow, name, label)
     say(f"kind {name!r} {'added' if added else 'already exists'}")

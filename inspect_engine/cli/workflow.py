@@ -7,26 +7,29 @@ from pathlib import Path
 import typer
 
 from inspect_engine.cli.common import (
-    JSON_HELP,
+    AS_JSON,
+    new_app,
     print_json,
     print_table,
+    runtime,
     say,
-    settings,
     unit_of_work,
 )
-from inspect_engine.domain.workflow import find_definition, list_definitions, load_definition
 from inspect_engine.errors import InputError
-from inspect_engine.services import migration
 
-app = typer.Typer(help="Workflow definitions (state machines as data).", no_args_is_help=True)
+app = new_app("Workflow definitions (state machines as data).")
 
 
 @app.command("validate")
-def validate(file: Path = typer.Argument(..., help="Workflow definition (YAML).")) -> None:
+def validate(
+    file: Path = typer.Argument(..., metavar="FILE", help="Workflow definition (YAML)."),
+) -> None:
     """Check a workflow definition file; one clear error per mistake.
 
     Example: inspect-engine workflow validate workflows/cchc-inspection/v1.yaml
     """
+    from inspect_engine.storage.workflow_files import load_definition
+
     defn = load_definition(file)
     say(
         f"{file}: {defn.name} v{defn.version} is valid: {len(defn.states)} states, "
@@ -35,14 +38,14 @@ def validate(file: Path = typer.Argument(..., help="Workflow definition (YAML)."
 
 
 @app.command("list")
-def list_(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=JSON_HELP)
-) -> None:
+def list_(ctx: typer.Context, as_json: bool = AS_JSON) -> None:
     """List the workflow definitions found in the workflow folders.
 
     Example: inspect-engine workflow list
     """
-    found = list_definitions(settings(ctx).workflows_dirs)
+    from inspect_engine.storage.workflow_files import list_definitions
+
+    found = list_definitions(runtime(ctx).settings.workflows_dirs)
     if as_json:
         print_json(
             [
@@ -58,7 +61,7 @@ def list_(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Workflow name, or a definition file."),
+    name: str = typer.Argument(..., metavar="NAME", help="Workflow name, or a definition file."),
     version: int = typer.Option(None, help="Version (default: the newest)."),
     mermaid: bool = typer.Option(False, "--mermaid", help="Print a Mermaid state diagram."),
 ) -> None:
@@ -66,11 +69,13 @@ def show(
 
     Example: inspect-engine workflow show cchc-inspection --mermaid
     """
+    from inspect_engine.storage.workflow_files import find_definition, load_definition
+
     path = Path(name)
     if path.suffix in {".yaml", ".yml"}:
         defn = load_definition(path)
     else:
-        defn = find_definition(name, version, settings(ctx).workflows_dirs)
+        defn = find_definition(name, version, runtime(ctx).settings.workflows_dirs)
     if mermaid:
         say(defn.to_mermaid())
         return
@@ -102,7 +107,7 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
 @app.command("migrate")
 def migrate(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Workflow name."),
+    name: str = typer.Argument(..., metavar="NAME", help="Workflow name."),
     from_version: int = typer.Option(..., "--from", help="Version the cases run on now."),
     to_version: int = typer.Option(..., "--to", help="Version to move them to."),
     map_: list[str] = typer.Option([], "--map", help="State mapping OLD=NEW (repeatable)."),
@@ -114,6 +119,8 @@ def migrate(
 
     Example: inspect-engine workflow migrate cchc-inspection --from 1 --to 2 --map findings=review --actor lan
     """
+    from inspect_engine.services import migration
+
     with unit_of_work(ctx) as uow:
         moved = migration.migrate(
             uow,
@@ -123,7 +130,7 @@ def migrate(
             _mapping(map_),
             actor=actor,
             role=role,
-            workflows_dirs=settings(ctx).workflows_dirs,
+            workflows_dirs=runtime(ctx).settings.workflows_dirs,
             campaign_key=campaign,
         )
     say(f"{len(moved)} cases moved from {name} v{from_version} to v{to_version}")

@@ -1,11 +1,9 @@
-"""Working days of Vietnamese state agencies: Monday to Friday, minus holidays and swapped days.
+"""Working days of Vietnamese state agencies: Monday to Friday, minus days off, plus make-up days.
 
-Public holidays and their Vietnamese names come from the `holidays` package (VN, language "vi").
-Each year the Government also swaps days: a weekday between a holiday and a weekend becomes a day
-off, paid back by working a Saturday. Recent `holidays` releases know most swaps, but not every
-one, and the project allows releases as old as 0.60, so `MAKE_UP_WORKING_DAYS` and
-`SWAPPED_DAYS_OFF` carry the 2020-2026 swaps with their source. A campaign can still override any
-day (`extra_days_off`, `extra_working_days`): decrees come late and local bodies differ.
+The days off and make-up days come from `national_days` (the engine's own table for 2020-2026,
+the `holidays` package for other years). Days are set each year by a Government decision, often
+late, and local bodies differ: a campaign's own `extra_days_off` and `extra_working_days` always
+win over both sources.
 
 A planner asks for counts and sums of working days many times, so each year is computed once
 into a sorted list; counting and adding are then bisections, never a day-by-day walk.
@@ -20,42 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import holidays
-
-# Make-up working days (a weekend day worked in exchange for a weekday off), 2020-2026.
-# We know of none in 2020-2023 for state agencies: their long breaks came from the Labour Code's
-# "nghỉ bù" rule (a holiday on a weekend moves to the next working day), which `holidays` computes
-# (e.g. 29/4-3/5/2023, and 1-4/9/2023 per Công văn 8056/VPCP-KGVX).
-MAKE_UP_WORKING_DAYS: dict[date, str] = {
-    # Công văn 2450/VPCP-KGVX (12/4/2024): Monday 29/4/2024 off, worked on Saturday 4/5/2024.
-    date(2024, 5, 4): "Làm bù cho thứ Hai 29/04/2024 (Công văn 2450/VPCP-KGVX)",
-    # Thông báo 6150/TB-BLĐTBXH (2024): Friday 2/5/2025 off, worked on Saturday 26/4/2025.
-    date(2025, 4, 26): "Làm bù cho thứ Sáu 02/05/2025 (Thông báo 6150/TB-BLĐTBXH)",
-    # Công văn 12729/VPCP-KGVX (25/12/2025): Friday 2/1/2026 off, worked on Saturday 10/1/2026.
-    # Not known to holidays 0.109.
-    date(2026, 1, 10): "Làm bù cho thứ Sáu 02/01/2026 (Công văn 12729/VPCP-KGVX)",
-    # Thông báo 9441/TB-BNV (16/10/2025) on Tết and National Day 2026: Monday 31/8/2026 off,
-    # worked on Saturday 22/8/2026 (holidays 0.109 knows this swap too).
-    date(2026, 8, 22): "Làm bù cho thứ Hai 31/08/2026 (Thông báo 9441/TB-BNV)",
-}
-
-# The weekday off of each swap above. Labels use the same wording as `holidays` ("Ngày nghỉ (thay
-# cho ngày …)"), so a day reads the same whichever source knew it.
-SWAPPED_DAYS_OFF: dict[date, str] = {
-    date(2024, 4, 29): "Ngày nghỉ (thay cho ngày 04/05/2024)",
-    date(2025, 5, 2): "Ngày nghỉ (thay cho ngày 26/04/2025)",
-    date(2026, 1, 2): "Ngày nghỉ (thay cho ngày 10/01/2026)",
-    date(2026, 8, 31): "Ngày nghỉ (thay cho ngày 22/08/2026)",
-}
+from inspect_engine.domain.national_days import check_subdivision, national_days
 
 EXTRA_DAY_OFF_REASON = "Ngày nghỉ bổ sung"
 WEEKEND_REASONS: dict[int, str] = {5: "Thứ Bảy", 6: "Chủ nhật"}
-
-# The years the VN calendar of `holidays` covers; outside them a "calendar" would be weekends only.
-# getattr: an older release may lack the attributes; the defaults are the VN values of 0.109.
-_VN = holidays.country_holidays("VN")
-MIN_YEAR: int = getattr(_VN, "start_year", 1901)
-MAX_YEAR: int = getattr(_VN, "end_year", 2100)
 
 _ISO_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DMY_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
@@ -94,12 +60,7 @@ class WorkingCalendar:
                 "a day is either off or worked"
             )
         if subdiv is not None:
-            try:
-                holidays.country_holidays("VN", years=(), subdiv=subdiv)
-            except NotImplementedError:
-                raise ValueError(
-                    f"subdivision {subdiv!r} is unknown to the VN calendar of `holidays`"
-                ) from None
+            check_subdivision(subdiv)
         self._extra_off = off
         self._extra_working = work
         self._subdiv = subdiv
@@ -211,24 +172,9 @@ class WorkingCalendar:
         return cached
 
     def _build_year(self, year: int) -> _Year:
-        if isinstance(year, bool) or not isinstance(year, int):
-            raise TypeError(f"year must be an int, got {year!r}")
-        if not MIN_YEAR <= year <= MAX_YEAR:
-            raise ValueError(
-                f"year {year} is outside the range of the VN holiday calendar "
-                f"({MIN_YEAR}-{MAX_YEAR})"
-            )
-        # The next year too: a swap whose two days straddle New Year is registered under the
-        # later year (e.g. 2/1/2015 off for Saturday 27/12/2014).
-        national = holidays.country_holidays(
-            "VN", years=(year, year + 1), language="vi", subdiv=self._subdiv
-        )
-        names: dict[date, str] = {d: str(name) for d, name in national.items() if d.year == year}
-        for d, label in SWAPPED_DAYS_OFF.items():
-            if d.year == year:
-                names.setdefault(d, label)
-        make_up = {d for d in getattr(national, "weekend_workdays", ()) if d.year == year}
-        make_up.update(d for d in MAKE_UP_WORKING_DAYS if d.year == year)
+        days = national_days(year, subdiv=self._subdiv)
+        names = {row.day: row.name for row in days if not row.worked}
+        make_up = {row.day for row in days if row.worked}
 
         working: list[date] = []
         reasons: dict[date, str] = {}

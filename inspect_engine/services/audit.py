@@ -14,6 +14,7 @@ from inspect_engine.domain.events import (
     verify_case,
 )
 from inspect_engine.errors import NotFound
+from inspect_engine.services.clock import shown
 from inspect_engine.settings import DISPLAY_TZ
 from inspect_engine.storage.event_store import CaseHead, EventStore
 from inspect_engine.storage.uow import UnitOfWork
@@ -94,9 +95,7 @@ def show_case(uow: UnitOfWork, case_id: int, *, as_of: datetime | None = None) -
     if as_of is not None:
         events = [e for e in events if as_utc(e.at) <= as_utc(as_of)]
         if not events:
-            raise NotFound(
-                f"case {case_id} did not exist yet at {as_of.isoformat()}", field="--as-of"
-            )
+            raise NotFound(f"case {case_id} did not exist yet at {shown(as_of)}", field="--as-of")
         state, version = replay(events) or "", len(events)
         workflow_version = events[-1].workflow_version
     return CaseView(

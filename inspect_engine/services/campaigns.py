@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
-from inspect_engine.domain.campaign import CampaignSpec, check_against_registry, parse_campaign
+from inspect_engine.domain.campaign.model import CampaignSpec, check_against_registry
+from inspect_engine.domain.campaign.toml_reader import parse_campaign
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services import workflows
@@ -134,7 +135,7 @@ def add_targets(
     unit the lead decided to include); `plan KEY --replan` then gives them a visit."""
     with uow:
         session = uow.session
-        campaign, _ = _campaign(session, key)
+        campaign, _ = load_campaign(session, key)
         existing = set(session.exec(select(CaseRow.unit_code).where(CaseRow.campaign_key == key)))
         for code in codes:
             if session.get(UnitRow, code) is None:
@@ -149,10 +150,11 @@ def add_targets(
 
 def get_campaign(uow: UnitOfWork, key: str) -> tuple[CampaignRow, CampaignSpec]:
     with uow:
-        return _campaign(uow.session, key)
+        return load_campaign(uow.session, key)
 
 
-def _campaign(session: Session, key: str) -> tuple[CampaignRow, CampaignSpec]:
+def load_campaign(session: Session, key: str) -> tuple[CampaignRow, CampaignSpec]:
+    """The stored campaign and its parsed spec, inside the caller's transaction."""
     row = session.get(CampaignRow, key)
     if row is None:
         raise NotFound(f"no campaign {key!r}; see `inspect-engine campaign list`", field="KEY")
@@ -185,7 +187,7 @@ def campaign_cases(uow: UnitOfWork, key: str, state: str | None = None) -> list[
     if state is not None:
         query = query.where(CaseRow.state == state)
     with uow:
-        _campaign(uow.session, key)
+        load_campaign(uow.session, key)
         return list(uow.session.exec(query))
 
 

@@ -16,8 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inspect_engine.domain.events import OPEN_TRIGGER, Event, as_utc, seal
-from inspect_engine.domain.workflow import WorkflowDefinition
-from inspect_engine.domain.workflow_machine import (
+from inspect_engine.domain.workflow.machine import (
     CaseModel,
     check_requirements,
     check_role,
@@ -25,10 +24,11 @@ from inspect_engine.domain.workflow_machine import (
     fire,
     needs_history,
 )
-from inspect_engine.domain.workflow_rules import GuardContext
+from inspect_engine.domain.workflow.model import WorkflowDefinition
+from inspect_engine.domain.workflow.rules import GuardContext
 from inspect_engine.errors import ConflictError, InputError, NotFound
 from inspect_engine.services import workflows
-from inspect_engine.services.clock import Clock, utc_now
+from inspect_engine.services.clock import Clock, shown, utc_now
 from inspect_engine.storage.event_store import CaseHead, EventStore, StaleCase, WriteConflict
 from inspect_engine.storage.uow import UnitOfWork
 
@@ -150,12 +150,11 @@ def _check_time(store: EventStore, head: CaseHead, request: Request, now: dateti
         return now
     at = as_utc(request.at)
     if at > now + FUTURE_TOLERANCE:
-        raise InputError(f"--at {at.isoformat()} is in the future", field="--at")
+        raise InputError(f"--at {shown(at)} is in the future", field="--at")
     previous = store.last_event_at(head)
     if previous is not None and at < as_utc(previous):
         raise InputError(
-            f"--at {at.isoformat()} is earlier than the case's last event "
-            f"({as_utc(previous).isoformat()})",
+            f"--at {shown(at)} is earlier than the case's last event ({shown(previous)})",
             field="--at",
         )
     return at

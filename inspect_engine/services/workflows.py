@@ -13,10 +13,12 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session, select
 
-from inspect_engine.domain.workflow import WorkflowDefinition, find_definition, parse_definition
+from inspect_engine.domain.workflow.model import WorkflowDefinition
+from inspect_engine.domain.workflow.yaml_loader import parse_definition
 from inspect_engine.errors import InputError
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.storage.tables import WorkflowRow
+from inspect_engine.storage.workflow_files import find_definition
 
 # Stored definitions never change, so a parsed one is cached per database (engine) and version.
 _parsed: WeakKeyDictionary[Engine, dict[tuple[str, int], WorkflowDefinition]] = WeakKeyDictionary()

@@ -83,6 +83,9 @@ _ORDER = {name: tuple(m.group(1) for m in _PARAM.finditer(sql)) for name, sql in
 assert _ORDER["event"] == _EVENT_FIELDS
 assert _ORDER["move"] == ("state", "workflow_version", "version", "seq", "hash", "id", "seen")
 assert _ORDER["set_head"] == ("seq", "hash", "id")
+# PostgreSQL errors that mean another transaction won: a serialization failure, a deadlock, a lock
+# not granted within the server's lock_timeout. The transaction is lost; a retry can succeed.
+_PG_CONFLICTS = frozenset({"40001", "40P01", "55P03"})
 
 
 @cache
@@ -116,7 +119,8 @@ class StaleCase(Exception):
 
 class WriteConflict(ConflictError):
     """Another transaction wrote first: it took a unique position (the campaign chain's next
-    link) or held SQLite's write lock past the busy timeout."""
+    link), held a lock past the wait limit (SQLite's busy timeout, PostgreSQL's lock_timeout)
+    or deadlocked with this one."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(
@@ -142,7 +146,8 @@ class EventStore:
         try:
             return self._driver.execute(self._sql[name], params)
         except (self._dbapi.IntegrityError, self._dbapi.OperationalError) as exc:
-            raise self._conflict(exc) from exc
+            self._raise_conflict(exc)
+            raise
 
     def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> int:
         cursor = self._driver.cursor()
@@ -152,16 +157,19 @@ class EventStore:
             else:
                 cursor.executemany(self._sql[name], rows)
         except (self._dbapi.IntegrityError, self._dbapi.OperationalError) as exc:
-            raise self._conflict(exc) from exc
+            self._raise_conflict(exc)
+            raise
         return int(cursor.rowcount)
 
-    def _conflict(self, exc: Exception) -> Exception:
-        """The driver's own exception (SQLAlchemy does not see these statements) as ours."""
+    def _raise_conflict(self, exc: Exception) -> None:
+        """The driver's own exception (SQLAlchemy does not see these statements) as ours, when
+        it means another transaction won; otherwise the caller re-raises it."""
         if isinstance(exc, self._dbapi.IntegrityError):
-            return WriteConflict(str(exc))
+            raise WriteConflict(str(exc)) from exc
         if self._sqlite and ("locked" in str(exc) or "busy" in str(exc)):
-            return WriteConflict(str(exc))
-        return exc
+            raise WriteConflict(str(exc)) from exc
+        if getattr(exc, "sqlstate", None) in _PG_CONFLICTS:
+            raise WriteConflict(str(exc).splitlines()[0]) from exc
 
     def case(self, case_id: int) -> CaseHead | None:
         row = self._run("case", (case_id,)).fetchone()
@@ -212,7 +220,8 @@ class EventStore:
             try:
                 self._driver.execute("BEGIN IMMEDIATE")
             except self._dbapi.OperationalError as exc:
-                raise self._conflict(exc) from exc
+                self._raise_conflict(exc)
+                raise
 
     def chain_head(self, campaign_key: str) -> tuple[int, str]:
         row = self._run("chain_head", (campaign_key,)).fetchone()

@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 
 from transitions import EventData, Machine
 
-from inspect_engine.domain.workflow import TransitionDef, WorkflowDefinition
-from inspect_engine.domain.workflow_rules import (
+from inspect_engine.domain.workflow.model import TransitionDef, WorkflowDefinition
+from inspect_engine.domain.workflow.rules import (
     GUARDS,
     READ_ONLY_ROLES,
     REQUIREMENTS,

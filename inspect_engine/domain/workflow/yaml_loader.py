@@ -1,4 +1,4 @@
-"""Workflow definitions: a case's state machine as data, read from `workflows/<name>/v<N>.yaml`.
+"""Read a workflow definition from YAML, with the line of every field, and check it.
 
 The loader checks everything a definition can get wrong before any case runs on it (names of
 states, guards, effects, requirements and roles; reachability; dead ends; ambiguous triggers) and
@@ -9,12 +9,7 @@ workflows/README.md.
 from __future__ import annotations
 
 import difflib
-import hashlib
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from functools import cached_property
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -24,211 +19,37 @@ try:
 except ImportError:  # PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-from inspect_engine.domain.events import OPEN_TRIGGER, canonical
 from inspect_engine.domain.source_lines import nearest_line
-from inspect_engine.domain.workflow_rules import (
+from inspect_engine.domain.workflow.model import (
+    ANY_SOURCE,
+    IDENT_RE,
+    NAME_RE,
+    PLANNING_MODES,
+    RESCHEDULE_TRIGGER,
+    RESERVED_TRIGGERS,
+    SAME_STATE,
+    EffectCall,
+    FrozenArgs,
+    StateDef,
+    TransitionDef,
+    WorkflowDefinition,
+    WorkflowDefinitionError,
+)
+from inspect_engine.domain.workflow.rules import (
     EFFECTS,
     GUARDS,
     READ_ONLY_ROLES,
     REQUIREMENTS,
     ROLES,
 )
-from inspect_engine.errors import InputError, NotFound
-from inspect_engine.settings import data_dir
-
-ANY_SOURCE = "*"  # source: every non-terminal state
-SAME_STATE = "="  # dest: stay in the source state (a reflexive transition)
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")  # a workflow name is also a folder name
-IDENT_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")  # state and trigger names
-# Triggers the engine writes itself (`open` starts a case, `migrate` moves it to another
-# version); `state` is the model attribute the machine drives.
-RESERVED_TRIGGERS = frozenset({OPEN_TRIGGER, "migrate", "state"})
-_FILE_RE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
 
 _TOP_KEYS = (("name", "version", "initial", "terminal", "states", "transitions"), ("title",))
-_STATE_KEYS = (("name",), ("on_enter", "label"))
+_STATE_KEYS = (("name",), ("on_enter", "label", "planning"))
 _TRANSITION_KEYS = (
     ("trigger", "source", "dest", "roles"),
     ("guards", "requires", "label"),
 )
 _FIRING_ROLES = tuple(role for role in ROLES if role not in READ_ONLY_ROLES)
-
-
-class WorkflowDefinitionError(InputError):
-    """A workflow definition file is wrong: the message names the file, line and field."""
-
-
-class FrozenArgs(Mapping[str, str]):
-    """A read-only, hashable mapping, so that definitions are truly frozen values."""
-
-    __slots__ = ("_items",)
-
-    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
-        pairs = items.items() if isinstance(items, Mapping) else items
-        self._items: dict[str, str] = dict(sorted(pairs))
-
-    def __getitem__(self, key: str) -> str:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        return hash(tuple(self._items.items()))
-
-    def __repr__(self) -> str:
-        return f"FrozenArgs({self._items!r})"
-
-
-@dataclass(frozen=True)
-class EffectCall:
-    """One effect to queue when a state is entered, e.g. issue_notice(notice=...)."""
-
-    effect: str
-    args: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class StateDef:
-    name: str
-    on_enter: tuple[EffectCall, ...] = ()
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class TransitionDef:
-    """One transition; `sources` has `*` expanded, `dest` may be `=` (stay in the source)."""
-
-    trigger: str
-    sources: tuple[str, ...]
-    dest: str
-    roles: frozenset[str]
-    guards: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
-    label: str = ""
-
-    def dest_from(self, source: str) -> str:
-        """The state a case is in after this transition fires from `source`."""
-        return source if self.dest == SAME_STATE else self.dest
-
-
-@dataclass(frozen=True)
-class WorkflowDefinition:
-    name: str
-    version: int
-    title: str
-    initial: str
-    terminal: frozenset[str]
-    states: tuple[StateDef, ...]
-    transitions: tuple[TransitionDef, ...]
-    source_path: str | None = None
-
-    @cached_property
-    def _states_by_name(self) -> dict[str, StateDef]:
-        return {s.name: s for s in self.states}
-
-    @cached_property
-    def _by_trigger(self) -> dict[str, dict[str, list[TransitionDef]]]:
-        """trigger -> source -> alternatives in definition order (the order guards are tried)."""
-        index: dict[str, dict[str, list[TransitionDef]]] = {}
-        for t in self.transitions:
-            by_source = index.setdefault(t.trigger, {})
-            for source in t.sources:
-                by_source.setdefault(source, []).append(t)
-        return index
-
-    @cached_property
-    def _roles_by_trigger(self) -> dict[str, frozenset[str]]:
-        roles: dict[str, frozenset[str]] = {}
-        for t in self.transitions:
-            roles[t.trigger] = roles.get(t.trigger, frozenset()) | t.roles
-        return roles
-
-    @cached_property
-    def _fingerprint(self) -> str:
-        return hashlib.sha256(canonical(self.to_json())).hexdigest()
-
-    def state(self, name: str) -> StateDef:
-        try:
-            return self._states_by_name[name]
-        except KeyError:
-            raise NotFound(f"workflow {self.name} v{self.version} has no state {name!r}") from None
-
-    def has_state(self, name: str) -> bool:
-        return name in self._states_by_name
-
-    def has_trigger(self, trigger: str) -> bool:
-        return trigger in self._by_trigger
-
-    def triggers(self) -> list[str]:
-        """Every trigger, in the order the definition first uses it."""
-        return list(self._by_trigger)
-
-    def transitions_for(self, trigger: str, source: str) -> list[TransitionDef]:
-        """The alternatives of `trigger` from `source`, in the order their guards are tried."""
-        return list(self._by_trigger.get(trigger, {}).get(source, ()))
-
-    def triggers_from(self, source: str) -> list[str]:
-        """The triggers allowed in state `source`, in definition order."""
-        return [trigger for trigger, by in self._by_trigger.items() if source in by]
-
-    def allowed_roles(self, trigger: str) -> frozenset[str]:
-        """Who may fire `trigger` (the loader makes every transition of a trigger agree)."""
-        return self._roles_by_trigger.get(trigger, frozenset())
-
-    def is_terminal(self, state: str) -> bool:
-        return state in self.terminal
-
-    def fingerprint(self) -> str:
-        """sha256 of the canonical definition: comments and layout do not count, content does."""
-        return self._fingerprint
-
-    def to_json(self) -> dict[str, Any]:
-        """The definition as plain data (the canonical form behind the fingerprint)."""
-        return {
-            "name": self.name,
-            "version": self.version,
-            "title": self.title,
-            "initial": self.initial,
-            "terminal": sorted(self.terminal),
-            "states": [
-                {
-                    "name": s.name,
-                    "label": s.label,
-                    "on_enter": [{"effect": c.effect, "args": dict(c.args)} for c in s.on_enter],
-                }
-                for s in self.states
-            ],
-            "transitions": [
-                {
-                    "trigger": t.trigger,
-                    "sources": list(t.sources),
-                    "dest": t.dest,
-                    "roles": sorted(t.roles),
-                    "guards": list(t.guards),
-                    "requires": list(t.requires),
-                    "label": t.label,
-                }
-                for t in self.transitions
-            ],
-        }
-
-    def to_mermaid(self) -> str:
-        """A Mermaid `stateDiagram-v2`: one edge per (source, dest, trigger), guards in []."""
-        lines = ["stateDiagram-v2", f"    %% {self.name} v{self.version} {self.title}".rstrip()]
-        lines += [f"    {s.name} : {s.label}" for s in self.states if s.label]
-        lines.append(f"    [*] --> {self.initial}")
-        for t in self.transitions:
-            guard = f" [{', '.join(t.guards)}]" if t.guards else ""
-            lines += [
-                f"    {source} --> {t.dest_from(source)} : {t.trigger}{guard}"
-                for source in t.sources
-            ]
-        lines += [f"    {s.name} --> [*]" for s in self.states if s.name in self.terminal]
-        return "\n".join(lines) + "\n"
 
 
 # --- reading YAML with line numbers -----------------------------------------------------------
@@ -434,7 +255,12 @@ def _parse_states(doc: _Doc, value: Any) -> tuple[StateDef, ...]:
             _parse_effect(doc, e, f"{path}.on_enter[{j}]") for j, e in enumerate(effects)
         )
         label = _text(doc, item["label"], f"{path}.label") if "label" in item else ""
-        states.append(StateDef(name, on_enter, label))
+        planning = None
+        if "planning" in item:
+            planning = _known(
+                doc, item["planning"], f"{path}.planning", "planning mode", PLANNING_MODES
+            )
+        states.append(StateDef(name, on_enter, label, planning))
     return tuple(states)
 
 
@@ -609,6 +435,29 @@ def _check_graph(
         )
 
 
+def _check_planning(
+    doc: _Doc,
+    states: Sequence[StateDef],
+    terminal: frozenset[str],
+    transitions: Sequence[TransitionDef],
+) -> None:
+    """The planner records every visit it places or moves with `reschedule`, so each state it
+    may move a visit in must allow that trigger; a terminal state is never planned."""
+    rescheduled = {s for t in transitions if t.trigger == RESCHEDULE_TRIGGER for s in t.sources}
+    for i, s in enumerate(states):
+        if s.planning is None:
+            continue
+        if s.name in terminal:
+            raise doc.fail(f"states[{i}].planning", f"terminal state {s.name!r} cannot be planned")
+        if s.planning != "fixed" and s.name not in rescheduled:
+            raise doc.fail(
+                f"states[{i}].planning",
+                f"the planner moves {s.planning} visits of state {s.name!r} with the "
+                f"{RESCHEDULE_TRIGGER!r} trigger, which this state does not allow: add it to "
+                f"that transition's sources or make the state `planning: fixed`",
+            )
+
+
 # --- public API -------------------------------------------------------------------------------
 
 
@@ -627,78 +476,5 @@ def parse_definition(text: str, source: str) -> WorkflowDefinition:
     _check_roles_agree(doc, transitions)
     _check_alternatives(doc, transitions)
     _check_graph(doc, states, initial, terminal, transitions)
+    _check_planning(doc, states, terminal, transitions)
     return WorkflowDefinition(name, version, title, initial, terminal, states, transitions)
-
-
-def load_definition(path: Path) -> WorkflowDefinition:
-    """Read and check a definition file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise WorkflowDefinitionError("not UTF-8 text", source=str(path)) from None
-    except OSError as exc:
-        raise WorkflowDefinitionError(
-            f"cannot read the file: {exc.strerror}", source=str(path)
-        ) from None
-    return replace(parse_definition(text, str(path)), source_path=str(path))
-
-
-def default_workflows_dir() -> Path:
-    """The shipped definitions: inside an installed wheel, else the repository's `workflows/`."""
-    return data_dir("workflows")
-
-
-def _files(search_dirs: Sequence[Path] | None) -> dict[tuple[str, int], Path]:
-    """(name, version) -> file; an earlier folder overrides a later one."""
-    found: dict[tuple[str, int], Path] = {}
-    dirs = [default_workflows_dir()] if search_dirs is None else list(search_dirs)
-    for folder in dirs:
-        if not folder.is_dir():
-            continue
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-            for file in sorted(sub.iterdir()):
-                if m := _FILE_RE.match(file.name):
-                    found.setdefault((sub.name, int(m.group(1))), file)
-    return found
-
-
-def _load_named(name: str, version: int, path: Path) -> WorkflowDefinition:
-    """Load `<name>/v<version>.yaml` and make sure the file says the same name and version."""
-    defn = load_definition(path)
-    if defn.name != name:
-        raise WorkflowDefinitionError(
-            f"the file is in folder {name!r} but says name {defn.name!r}",
-            source=str(path),
-            field="name",
-        )
-    if defn.version != version:
-        raise WorkflowDefinitionError(
-            f"the file is named v{version}.yaml but says version {defn.version}",
-            source=str(path),
-            field="version",
-        )
-    return defn
-
-
-def find_definition(
-    name: str, version: int | None = None, search_dirs: Sequence[Path] | None = None
-) -> WorkflowDefinition:
-    """The definition `<dir>/<name>/v<version>.yaml` (version None: the highest found)."""
-    files = _files(search_dirs)
-    versions = sorted(v for (n, v) in files if n == name)
-    wanted = versions[-1] if version is None and versions else version
-    if wanted is None or (name, wanted) not in files:
-        what = f"{name} v{version}" if version is not None else name
-        found = ", ".join(f"{n} v{v}" for n, v in sorted(files)) or "none"
-        dirs = [default_workflows_dir()] if search_dirs is None else list(search_dirs)
-        raise NotFound(
-            f"no workflow definition {what} in {', '.join(str(d) for d in dirs)}; found: {found}",
-            field="workflow",
-        )
-    return _load_named(name, wanted, files[(name, wanted)])
-
-
-def list_definitions(search_dirs: Sequence[Path] | None = None) -> list[WorkflowDefinition]:
-    """Every definition found, checked, ordered by name and version."""
-    files = _files(search_dirs)
-    return [_load_named(n, v, files[(n, v)]) for n, v in sorted(files)]

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from inspect_engine.services.planning import PlannedVisit
+from inspect_engine.services.planning.context import PlannedVisit
 
 CSV_COLUMNS = (
     "case_id",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from inspect_engine.domain.campaign import REFORM_AREAS as _AREA_NAMES
+from inspect_engine.domain.campaign.model import REFORM_AREAS as _AREA_NAMES
 
 ROLES = ("team_lead", "inspector", "unit", "auditor", "system")
 READ_ONLY_ROLES = frozenset({"auditor"})  # may never fire a trigger

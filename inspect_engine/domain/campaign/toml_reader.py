@@ -1,170 +1,39 @@
-"""A campaign: the declaration of one inspection round, read from a TOML file.
+"""Read a campaign file (TOML): each field converted and checked with its line and path.
 
-`parse_campaign` checks everything that the file alone can tell (types, ranges, the window inside
-the year); `check_against_registry` checks what needs the stored units (kinds, target codes).
-The file format is documented in docs/campaign-format.md and shown by examples/hanoi-2026.toml.
+The format is documented in docs/campaign-format.md and shown by examples/hanoi-2026.toml.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from inspect_engine.domain.calendar import WorkingCalendar, parse_date_range, parse_vn_date
+from inspect_engine.domain.calendar import parse_date_range, parse_vn_date
+from inspect_engine.domain.campaign.model import (
+    DEFAULT_WORKFLOW,
+    KEY_RE,
+    REFORM_AREAS,
+    Appendix,
+    CalendarOverrides,
+    CampaignSpec,
+    Issuer,
+    LeadTimes,
+    Member,
+    PlanningPrefs,
+    PlanRef,
+    Targets,
+    Team,
+)
 from inspect_engine.domain.text import clean
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
-
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
-DEFAULT_WORKFLOW = "cchc-inspection"
-REFORM_AREAS = (
-    "Cải cách thể chế",
-    "Cải cách thủ tục hành chính",
-    "Cải cách tổ chức bộ máy",
-    "Cải cách công vụ",
-    "Cải cách tài chính công",
-    "Xây dựng và phát triển Chính phủ điện tử, Chính phủ số",
-)
-
-
-@dataclass(frozen=True)
-class PlanRef:
-    number: str
-    date: date
-
-
-@dataclass(frozen=True)
-class Issuer:
-    parent_body: str
-    body: str
-    body_code: str
-    place: str
-    signer_title: str
-    signer_name: str
-    signer_authority: str = ""  # e.g. "KT. GIÁM ĐỐC" when a deputy signs
-
-
-@dataclass(frozen=True)
-class Targets:
-    kinds: tuple[str, ...]
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Appendix:
-    code: str
-    title: str
-    contents: str
-    kinds: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Member:
-    name: str
-    unit: str | None = None  # the unit the member works for: never inspects that unit
-
-
-@dataclass(frozen=True)
-class Team:
-    name: str
-    lead: str
-    visits_per_day: int
-    members: tuple[Member, ...] = ()
-    unavailable: tuple[date, ...] = ()
-
-    @property
-    def member_units(self) -> frozenset[str]:
-        return frozenset(m.unit for m in self.members if m.unit)
-
-
-@dataclass(frozen=True)
-class LeadTimes:
-    notice_working_days: int = 10
-    evidence_working_days: int = 5
-
-
-@dataclass(frozen=True)
-class CalendarOverrides:
-    extra_days_off: tuple[date, ...] = ()
-    extra_working_days: tuple[date, ...] = ()
-
-
-@dataclass(frozen=True)
-class PlanningPrefs:
-    reserve_share: float = 0.15  # capacity kept free for re-inspections ...
-    reserve_weeks: int = 3  # ... in the last weeks of the window
-
-
-@dataclass(frozen=True)
-class CampaignSpec:
-    key: str
-    title: str
-    plan: PlanRef
-    issuer: Issuer
-    year: int
-    window_start: date
-    window_end: date
-    targets: Targets
-    teams: tuple[Team, ...]
-    focus_sectors: tuple[str, ...] = ()
-    content_areas: tuple[str, ...] = REFORM_AREAS
-    appendices: tuple[Appendix, ...] = ()
-    lead_times: LeadTimes = LeadTimes()
-    calendar: CalendarOverrides = CalendarOverrides()
-    blackouts: Mapping[str, tuple[date, ...]] = field(default_factory=dict)
-    planning: PlanningPrefs = PlanningPrefs()
-    workflow: str = DEFAULT_WORKFLOW
-    workflow_version: int | None = None
-
-    def is_focus(self, sectors: Collection[str]) -> bool:
-        return bool(set(sectors) & set(self.focus_sectors))
-
-    def working_calendar(self) -> WorkingCalendar:
-        """Vietnam's working days with this campaign's overrides."""
-        return WorkingCalendar(
-            [self.year],
-            extra_days_off=self.calendar.extra_days_off,
-            extra_working_days=self.calendar.extra_working_days,
-        )
 
 
 def parse_campaign(text: str, source: str) -> CampaignSpec:
     """Parse and validate a campaign file; raises InputError naming the line and field."""
     return _Reader(TomlSource(text, source)).campaign()
-
-
-def check_against_registry(
-    spec: CampaignSpec, toml: TomlSource | None, *, kinds: Collection[str], units: Collection[str]
-) -> None:
-    """Every kind and unit code the campaign names must exist in the registry."""
-
-    def error(path: str, message: str) -> InputError:
-        return toml.error(path, message) if toml else InputError(message, field=path)
-
-    known = ", ".join(sorted(kinds))
-    for i, kind in enumerate(spec.targets.kinds):
-        if kind not in kinds:
-            raise error(f"targets.kinds[{i}]", f"unknown unit kind {kind!r}; known: {known}")
-    for i, appendix in enumerate(spec.appendices):
-        for kind in appendix.kinds:
-            if kind not in kinds:
-                raise error(f"appendices[{i}].kinds", f"unknown unit kind {kind!r}; known: {known}")
-    for name in ("include", "exclude"):
-        for i, code in enumerate(getattr(spec.targets, name)):
-            if code not in units:
-                raise error(f"targets.{name}[{i}]", f"unknown target unit {code!r}")
-    for t, team in enumerate(spec.teams):
-        for m, member in enumerate(team.members):
-            if member.unit and member.unit not in units:
-                raise error(f"teams[{t}].members[{m}].unit", f"unknown unit {member.unit!r}")
-    for code in spec.blackouts:
-        if code not in units:
-            raise error(f"blackouts.{code}", f"unknown unit {code!r}")
 
 
 _T = TypeVar("_T")

@@ -1,0 +1,1 @@
+"""Campaigns: the declaration of one inspection round (model) and its TOML file (reader)."""
