@@ -150,11 +150,11 @@ class EventStore:
             raise
 
     def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> int:
-        cursor = self._driver.cursor()
         try:
             if len(rows) == 1:  # the common case of one transition: execute is cheaper
-                cursor.execute(self._sql[name], rows[0])
+                cursor = self._driver.execute(self._sql[name], rows[0])
             else:
+                cursor = self._driver.cursor()
                 cursor.executemany(self._sql[name], rows)
         except (self._dbapi.IntegrityError, self._dbapi.OperationalError) as exc:
             self._raise_conflict(exc)
@@ -295,8 +295,8 @@ class EventStore:
             event.actor,
             event.role,
             self._moment(event.at),
-            orjson.dumps(dict(event.payload)).decode(),
-            orjson.dumps(list(event.effects)).decode(),
+            orjson.dumps(_plain(event.payload)).decode(),
+            orjson.dumps(_plain(event.effects)).decode(),
             event.workflow,
             event.workflow_version,
             event.prev_hash,
@@ -304,6 +304,13 @@ class EventStore:
             event.chain_prev_hash,
             event.chain_hash,
         )
+
+
+def _plain(value: Any) -> Any:
+    """What orjson takes as is (a dict, list or tuple); other mappings and sequences copied."""
+    if type(value) in (dict, list, tuple):
+        return value
+    return dict(value) if isinstance(value, Mapping) else list(value)
 
 
 def _json_value(value: Any) -> Any:

@@ -159,8 +159,15 @@ def _new_machine(defn: WorkflowDefinition) -> Machine:
     )
 
 
+_last: tuple[WorkflowDefinition | None, _Compiled | None] = (None, None)
+
+
 def _compile(defn: WorkflowDefinition) -> _Compiled:
     """Built once per (name, version, fingerprint)."""
+    global _last
+    last_defn, last = _last  # a transition asks three times, nearly always of one definition
+    if last_defn is defn and last is not None:
+        return last
     key = (defn.name, defn.version, defn.fingerprint())
     compiled = _compiled.get(key)
     if compiled is None:
@@ -168,6 +175,7 @@ def _compile(defn: WorkflowDefinition) -> _Compiled:
             compiled = _compiled.get(key)
             if compiled is None:
                 compiled = _compiled[key] = _Compiled(defn)
+    _last = (defn, compiled)
     return compiled
 
 
