@@ -1,10 +1,11 @@
 """The hot path of the workflow engine: read a case, append an event.
 
-A transition costs one case read, one campaign-chain head read, one guarded UPDATE (optimistic
-locking: `WHERE version = :seen`) and one event INSERT (the event carries its queued effects), in
-the unit of work's transaction. These statements go straight to the driver connection of that
-transaction: SQLAlchemy's per-statement overhead was several times the cost of the statements
-themselves (bench/transitions.py). Everything else reads the same tables through SQLAlchemy.
+A transition costs one case read, one campaign-chain head read (on SQLite both in one statement,
+under the write lock), one guarded UPDATE (optimistic locking: `WHERE version = :seen`) and one
+event INSERT (the event carries its queued effects), in the unit of work's transaction. These
+statements go straight to the driver connection of that transaction: SQLAlchemy's per-statement
+overhead was several times the cost of the statements themselves (bench/transitions.py).
+Everything else reads the same tables through SQLAlchemy.
 """
 
 from __future__ import annotations
