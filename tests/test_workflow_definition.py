@@ -19,7 +19,10 @@ from inspect_engine.domain.workflow.machine import (
     build_machine,
     check_requirements,
     check_role,
+    entry_effects,
     fire,
+    fire_on_machine,
+    needs_history,
 )
 from inspect_engine.domain.workflow.model import WorkflowDefinition, WorkflowDefinitionError
 from inspect_engine.domain.workflow.rules import (
@@ -689,3 +692,77 @@ def test_random_trigger_sequences_follow_the_definition(steps: list[tuple[str, i
         first = next(a for a in alternatives if all(GUARDS[g](ctx) for g in a.guards))
         assert t is first
         history.append((trigger, payload))
+
+
+# Alternatives whose guards can pass together: the one tried first must fire.
+OVERLAPPING = parse_definition(
+    """\
+name: overlap
+version: 1
+initial: a
+terminal: [z]
+states:
+  - name: a
+  - name: b
+    on_enter:
+      - {effect: start_deadline, deadline: d1}
+  - name: c
+  - name: z
+transitions:
+  - trigger: step
+    source: [a, b, c]
+    dest: b
+    roles: [team_lead]
+    guards: [has_shortcomings]
+  - trigger: step
+    source: [a, b]
+    dest: c
+    roles: [team_lead]
+    guards: [reinspection_required]
+  - trigger: step
+    source: [a, c]
+    dest: "="
+    roles: [team_lead]
+  - trigger: finish
+    source: "*"
+    dest: z
+    roles: [team_lead]
+""",
+    "overlap",
+)
+
+
+def _outcome(
+    fire_fn: Any, defn: WorkflowDefinition, state: str, trigger: str, ctx: GuardContext
+) -> tuple[Any, ...]:
+    model = CaseModel(state)
+    try:
+        t = fire_fn(defn, model, trigger, ctx)
+    except InputError as exc:
+        return (type(exc), str(exc), model.state)
+    return (defn.transitions.index(t), model.state)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([SHIPPED_DEFN, OVERLAPPING]), st.data())
+def test_fire_decides_as_the_machines_own_trigger(
+    defn: WorkflowDefinition, data: st.DataObject
+) -> None:
+    """`fire` walks the machine's table; the machine's own trigger (with its callbacks) must
+    take the same alternative, leave the same state and refuse with the same message."""
+    state, history = defn.initial, History()
+    triggers = st.sampled_from([*defn.triggers(), "explode"])
+    for _ in range(data.draw(st.integers(0, 30))):
+        trigger, payload = data.draw(triggers), data.draw(st.sampled_from(PAYLOADS))
+        ctx = GuardContext(state, payload, tuple(history))
+        ours = _outcome(fire, defn, state, trigger, ctx)
+        assert ours == _outcome(fire_on_machine, defn, state, trigger, ctx)
+        guarded = any(t.guards for t in defn.transitions_for(trigger, state))
+        assert needs_history(defn, trigger, state) == guarded
+        state = ours[-1]
+        if len(ours) == 2:
+            history.append((trigger, payload))
+            effects = [
+                {"effect": c.effect, "args": dict(c.args)} for c in defn.state(state).on_enter
+            ]
+            assert list(entry_effects(defn, state)) == effects

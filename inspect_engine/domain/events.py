@@ -70,6 +70,16 @@ class Event(NamedTuple):
         }
 
 
+_SEALED = Event._fields.index("prev_hash")  # the fields before it are the unsealed event's
+assert Event._fields[_SEALED:] == (
+    "prev_hash",
+    "hash",
+    "chain_seq",
+    "chain_prev_hash",
+    "chain_hash",
+)
+
+
 def event_hash(event: Event) -> str:
     return hashlib.sha256(canonical(event.hashed_fields())).hexdigest()
 
@@ -83,12 +93,16 @@ def seal(event: Event, *, prev_hash: str, chain_seq: int, chain_prev_hash: str) 
     fields = event.hashed_fields()
     fields["prev"] = prev_hash
     own = hashlib.sha256(canonical(fields)).hexdigest()
-    return event._replace(
-        prev_hash=prev_hash,
-        hash=own,
-        chain_seq=chain_seq,
-        chain_prev_hash=chain_prev_hash,
-        chain_hash=link_hash(chain_prev_hash, chain_seq, own),
+    # Built from the unsealed fields rather than with `_replace`, which cost a third of `seal`.
+    return Event._make(
+        (
+            *event[:_SEALED],
+            prev_hash,
+            own,
+            chain_seq,
+            chain_prev_hash,
+            link_hash(chain_prev_hash, chain_seq, own),
+        )
     )
 
 

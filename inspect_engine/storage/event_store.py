@@ -1,18 +1,17 @@
 """The hot path of the workflow engine: read a case, append an event.
 
-A transition costs one case read, one campaign-chain head read, one guarded UPDATE (optimistic
-locking: `WHERE version = :seen`) and one event INSERT (the event carries its queued effects), in
-the unit of work's transaction. These statements go straight to the driver connection of that
-transaction: SQLAlchemy's per-statement overhead was several times the cost of the statements
-themselves (bench/transitions.py). Everything else reads the same tables through SQLAlchemy.
+A transition costs one case read, one campaign-chain head read (on SQLite both in one statement,
+under the write lock), one guarded UPDATE (optimistic locking: `WHERE version = :seen`) and one
+event INSERT (the event carries its queued effects), in the unit of work's transaction. These
+statements go straight to the driver connection of that transaction: SQLAlchemy's per-statement
+overhead was several times the cost of the statements themselves (bench/transitions.py).
+Everything else reads the same tables through SQLAlchemy.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
@@ -53,6 +52,14 @@ _EVENT_FIELDS = (
 _JSON_FIELDS = frozenset({"payload", "effects"})
 _SQL = {
     "case": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE id = :id",
+    # The single-transition path on SQLite, under the write lock: the case and its campaign's
+    # chain head in one statement (bench/transitions.py: -3 us of 45 us of database work).
+    "case_and_link": f"SELECT {_CASE_COLUMNS}, "
+    "(SELECT chain_seq FROM case_event e WHERE e.campaign_key = c.campaign_key "
+    "ORDER BY chain_seq DESC LIMIT 1), "
+    "(SELECT chain_hash FROM case_event e WHERE e.campaign_key = c.campaign_key "
+    "ORDER BY chain_seq DESC LIMIT 1) "
+    "FROM inspection_case c WHERE id = :id",
     # Serialises the appends of one campaign (PostgreSQL; SQLite takes its write lock instead).
     "lock_campaign": "SELECT key FROM campaign WHERE key = :key FOR NO KEY UPDATE",
     "cases": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE campaign_key = :key ORDER BY id",
@@ -71,17 +78,26 @@ _SQL = {
     + ")",
 }
 _PARAM = re.compile(r":(\w+)( JSON)?")
+# Parameters are positional, in the order they appear in the statement: binding a tuple is
+# cheaper in the driver than looking up names in a dict (bench/transitions.py: -2 us a transition).
+_ORDER = {name: tuple(m.group(1) for m in _PARAM.finditer(sql)) for name, sql in _SQL.items()}
+assert _ORDER["event"] == _EVENT_FIELDS
+assert _ORDER["move"] == ("state", "workflow_version", "version", "seq", "hash", "id", "seen")
+assert _ORDER["set_head"] == ("seq", "hash", "id")
 # PostgreSQL errors that mean another transaction won: a serialization failure, a deadlock, a lock
 # not granted within the server's lock_timeout. The transaction is lost; a retry can succeed.
 _PG_CONFLICTS = frozenset({"40001", "40P01", "55P03"})
 
 
 @cache
-def _statement(name: str, dialect: str) -> str:
-    """The statement in the driver's parameter style (`:x` for sqlite3, `%(x)s` for psycopg)."""
+def _statements(dialect: str) -> dict[str, str]:
+    """The statements in the driver's positional style (`?` for sqlite3, `%s` for psycopg)."""
     if dialect == "sqlite":
-        return _PARAM.sub(lambda m: f":{m.group(1)}", _SQL[name])
-    return _PARAM.sub(lambda m: f"%({m.group(1)})s" + ("::json" if m.group(2) else ""), _SQL[name])
+        return {name: _PARAM.sub("?", sql) for name, sql in _SQL.items()}
+    return {
+        name: _PARAM.sub(lambda m: "%s::json" if m.group(2) else "%s", sql)
+        for name, sql in _SQL.items()
+    }
 
 
 class CaseHead(NamedTuple):
@@ -124,51 +140,69 @@ class EventStore:
         self._driver = driver
         self._dbapi = conn.dialect.loaded_dbapi
         self._sqlite = self.dialect == "sqlite"
+        self._sql = _statements(self.dialect)
 
-    def _run(self, name: str, params: Mapping[str, Any]) -> Any:
-        cursor = self._driver.cursor()
-        with self._conflicts():
-            cursor.execute(_statement(name, self.dialect), params)
-        return cursor
-
-    def _many(self, name: str, rows: Sequence[Mapping[str, Any]]) -> int:
-        cursor = self._driver.cursor()
-        with self._conflicts():
-            if len(rows) == 1:  # the common case of one transition: execute is cheaper
-                cursor.execute(_statement(name, self.dialect), rows[0])
-            else:
-                cursor.executemany(_statement(name, self.dialect), rows)
-        return int(cursor.rowcount)
-
-    @contextmanager
-    def _conflicts(self) -> Iterator[None]:
-        """The driver's own exceptions (SQLAlchemy does not see these statements) as ours."""
+    def _run(self, name: str, params: Sequence[Any]) -> Any:
+        # try/except, not a generator context manager: that cost 1 us a statement (4 a transition).
         try:
-            yield
-        except self._dbapi.IntegrityError as exc:
-            raise WriteConflict(str(exc)) from exc
-        except self._dbapi.OperationalError as exc:
-            if self._sqlite and ("locked" in str(exc) or "busy" in str(exc)):
-                raise WriteConflict(str(exc)) from exc
-            if getattr(exc, "sqlstate", None) in _PG_CONFLICTS:
-                raise WriteConflict(str(exc).splitlines()[0]) from exc
+            return self._driver.execute(self._sql[name], params)
+        except (self._dbapi.IntegrityError, self._dbapi.OperationalError) as exc:
+            self._raise_conflict(exc)
             raise
 
+    def _many(self, name: str, rows: Sequence[Sequence[Any]]) -> int:
+        try:
+            if len(rows) == 1:  # the common case of one transition: execute is cheaper
+                cursor = self._driver.execute(self._sql[name], rows[0])
+            else:
+                cursor = self._driver.cursor()
+                cursor.executemany(self._sql[name], rows)
+        except (self._dbapi.IntegrityError, self._dbapi.OperationalError) as exc:
+            self._raise_conflict(exc)
+            raise
+        return int(cursor.rowcount)
+
+    def _raise_conflict(self, exc: Exception) -> None:
+        """The driver's own exception (SQLAlchemy does not see these statements) as ours, when
+        it means another transaction won; otherwise the caller re-raises it."""
+        if isinstance(exc, self._dbapi.IntegrityError):
+            raise WriteConflict(str(exc)) from exc
+        if self._sqlite and ("locked" in str(exc) or "busy" in str(exc)):
+            raise WriteConflict(str(exc)) from exc
+        if getattr(exc, "sqlstate", None) in _PG_CONFLICTS:
+            raise WriteConflict(str(exc).splitlines()[0]) from exc
+
     def case(self, case_id: int) -> CaseHead | None:
-        row = self._run("case", {"id": case_id}).fetchone()
+        row = self._run("case", (case_id,)).fetchone()
         return CaseHead(*row) if row else None
+
+    def case_for_append(self, case_id: int) -> tuple[CaseHead, tuple[int, str] | None] | None:
+        """A case about to get an event, and its campaign's chain head when already known.
+
+        SQLite takes its write lock first and reads both in one statement; PostgreSQL reads the
+        case optimistically and the head later, once `lock_campaign` holds the campaign row.
+        """
+        if not self._sqlite:
+            head = self.case(case_id)
+            return (head, None) if head else None
+        self._write_lock()
+        row = self._run("case_and_link", (case_id,)).fetchone()
+        if row is None:
+            return None
+        link = (int(row[-2]), str(row[-1])) if row[-2] is not None else (0, GENESIS)
+        return CaseHead(*row[:-2]), link
 
     def cases(self, campaign_key: str, state: str | None = None) -> list[CaseHead]:
         if state is None:
-            rows = self._run("cases", {"key": campaign_key}).fetchall()
+            rows = self._run("cases", (campaign_key,)).fetchall()
         else:
-            rows = self._run("cases_in", {"key": campaign_key, "state": state}).fetchall()
+            rows = self._run("cases_in", (campaign_key, state)).fetchall()
         return [CaseHead(*row) for row in rows]
 
     def cases_on(
         self, workflow: str, version: int, campaign_key: str | None = None
     ) -> list[CaseHead]:
-        rows = self._run("cases_on", {"name": workflow, "version": version}).fetchall()
+        rows = self._run("cases_on", (workflow, version)).fetchall()
         heads = [CaseHead(*row) for row in rows]
         return [h for h in heads if campaign_key is None or h.campaign_key == campaign_key]
 
@@ -176,20 +210,26 @@ class EventStore:
         """Take the campaign's append lock before reading its chain head, so two transactions
         never both claim the next position (optimistic retries starved under load)."""
         if self._sqlite:
-            # SQLite has one writer at a time: take the write lock now rather than at the first
-            # write, after the head was read. Reads made before it stay optimistic.
-            if not self._driver.in_transaction:
-                with self._conflicts():
-                    self._driver.execute("BEGIN IMMEDIATE")
+            self._write_lock()
         else:
-            self._run("lock_campaign", {"key": campaign_key})
+            self._run("lock_campaign", (campaign_key,))
+
+    def _write_lock(self) -> None:
+        # SQLite has one writer at a time: take the write lock now rather than at the first
+        # write, after the head was read. Reads made before it stay optimistic.
+        if not self._driver.in_transaction:
+            try:
+                self._driver.execute("BEGIN IMMEDIATE")
+            except self._dbapi.OperationalError as exc:
+                self._raise_conflict(exc)
+                raise
 
     def chain_head(self, campaign_key: str) -> tuple[int, str]:
-        row = self._run("chain_head", {"key": campaign_key}).fetchone()
+        row = self._run("chain_head", (campaign_key,)).fetchone()
         return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
     def history(self, case_id: int) -> list[tuple[str, Mapping[str, Any]]]:
-        rows = self._run("history", {"id": case_id}).fetchall()
+        rows = self._run("history", (case_id,)).fetchall()
         return [(trigger, _json_value(payload)) for trigger, payload in rows]
 
     def last_event_at(self, case: CaseHead) -> datetime | None:
@@ -218,56 +258,65 @@ class EventStore:
         for event, seen in items:
             if seen is not None:
                 moves.append(
-                    {
-                        "id": event.case_id,
-                        "seen": seen,
-                        "version": seen + 1,
-                        "state": event.to_state,
-                        "workflow_version": event.workflow_version,
-                        "seq": event.seq,
-                        "hash": event.hash,
-                    }
+                    (
+                        event.to_state,
+                        event.workflow_version,
+                        seen + 1,
+                        event.seq,
+                        event.hash,
+                        event.case_id,
+                        seen,
+                    )
                 )
             events.append(self._event_params(event))
         if moves and self._many("move", moves) != len(moves):
-            raise StaleCase(moves[0]["id"] if len(moves) == 1 else None)
+            raise StaleCase(moves[0][5] if len(moves) == 1 else None)
         if events:
             self._many("event", events)
 
     def set_heads(self, heads: Sequence[tuple[int, int, str]]) -> None:
         """Record the chain heads of just-opened cases (no version bump: nothing moved)."""
-        self._many("set_head", [{"id": i, "seq": s, "hash": h} for i, s, h in heads])
+        self._many("set_head", [(s, h, i) for i, s, h in heads])
 
     def _moment(self, moment: datetime) -> Any:
         # SQLAlchemy's SQLite DateTime reads back exactly this text; PostgreSQL takes the value.
         utc = as_utc(moment)
         return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if self._sqlite else utc
 
-    def _event_params(self, event: Event) -> dict[str, Any]:
-        return {
-            "case_id": event.case_id,
-            "seq": event.seq,
-            "campaign_key": event.campaign_key,
-            "chain_seq": event.chain_seq,
-            "trigger": event.trigger,
-            "from_state": event.from_state,
-            "to_state": event.to_state,
-            "actor": event.actor,
-            "role": event.role,
-            "at": self._moment(event.at),
-            "payload": orjson.dumps(dict(event.payload)).decode(),
-            "effects": orjson.dumps(list(event.effects)).decode(),
-            "workflow_name": event.workflow,
-            "workflow_version": event.workflow_version,
-            "prev_hash": event.prev_hash,
-            "hash": event.hash,
-            "chain_prev_hash": event.chain_prev_hash,
-            "chain_hash": event.chain_hash,
-        }
+    def _event_params(self, event: Event) -> tuple[Any, ...]:
+        """The event's values in the order of `_EVENT_FIELDS`."""
+        return (
+            event.case_id,
+            event.seq,
+            event.campaign_key,
+            event.chain_seq,
+            event.trigger,
+            event.from_state,
+            event.to_state,
+            event.actor,
+            event.role,
+            self._moment(event.at),
+            orjson.dumps(_plain(event.payload)).decode(),
+            orjson.dumps(_plain(event.effects)).decode(),
+            event.workflow,
+            event.workflow_version,
+            event.prev_hash,
+            event.hash,
+            event.chain_prev_hash,
+            event.chain_hash,
+        )
+
+
+def _plain(value: Any) -> Any:
+    """What orjson takes as is (a dict, list or tuple); other mappings and sequences copied."""
+    if type(value) in (dict, list, tuple):
+        return value
+    return dict(value) if isinstance(value, Mapping) else list(value)
 
 
 def _json_value(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
+    # SQLite hands back the stored text (written by orjson, so orjson reads it), psycopg a value.
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 def to_event(row: Mapping[str, Any]) -> Event:
