@@ -34,7 +34,11 @@ def test_show_json_contract(hanoi: Cli) -> None:
     data = json.loads(hanoi("campaign", "show", "hanoi-2026", "--json").stdout)
     assert data["key"] == "hanoi-2026" and data["year"] == 2026
     assert (data["window_start"], data["window_end"]) == ("2026-08-01", "2026-12-31")
-    assert data["lead_times"] == {"notice_working_days": 10, "evidence_working_days": 3}
+    assert data["lead_times"] == {
+        "notice_working_days": 10,
+        "evidence_working_days": 3,
+        "remediation_working_days": 15,
+    }
     team = data["teams"][0]
     assert team["name"] == "Đoàn 1" and team["visits_per_day"] == 1
     assert team["unavailable"][0] == "2026-10-12" and len(team["unavailable"]) == 5

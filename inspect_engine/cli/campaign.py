@@ -119,8 +119,22 @@ def show(
     )
     say(
         f"  lead times: notice {spec.lead_times.notice_working_days} working days, evidence "
-        f"{spec.lead_times.evidence_working_days} working days before the visit"
+        f"{spec.lead_times.evidence_working_days} working days before the visit; remediation "
+        f"report {spec.lead_times.remediation_working_days} working days after the conclusion"
     )
+    if spec.appendices:
+        marked = [
+            a.code
+            + (" (leading units)" if a.for_leads else "")
+            + (" (kept ready)" if a.unannounced_only else "")
+            for a in spec.appendices
+        ]
+        say(
+            f"  appendices {', '.join(marked)}; {len(spec.leads)} areas or tasks led; "
+            f"per unit: inspect-engine campaign appendices {spec.key}"
+        )
+    missing = "may" if spec.rules.visit_with_missing_appendices else "may not"
+    say(f"  the visit {missing} be recorded while required appendices are missing")
     say(f"  {len(targets)} target units; focus sectors: {', '.join(spec.focus_sectors) or '-'}")
     print_table(
         "teams",
@@ -128,6 +142,44 @@ def show(
         [
             (t.name, t.lead, t.visits_per_day, len(t.members), len(t.unavailable))
             for t in spec.teams
+        ],
+    )
+
+
+@app.command("appendices")
+def appendices(
+    ctx: typer.Context,
+    key: str = CAMPAIGN_KEY,
+    unit: str | None = typer.Argument(
+        None, metavar="UNIT", help="Only this target unit (its code)."
+    ),
+    as_json: bool = AS_JSON,
+) -> None:
+    """Show the appendices (Phụ lục) each target unit must send when its inspection is
+    announced, those it keeps ready for an unannounced one, and the areas or tasks it leads.
+
+    Example: inspect-engine campaign appendices hanoi-2026 STP
+    """
+    from inspect_engine.services import campaigns as service
+
+    with unit_of_work(ctx) as uow:
+        rows = service.unit_appendices(uow, key, unit)
+    if as_json:
+        print_json(service.unit_appendices_json(rows))
+        return
+    print_table(
+        f"appendices of {key}",
+        ["unit", "name", "kind", "required", "keep ready", "leads"],
+        [
+            (
+                r.unit_code,
+                r.unit_name,
+                r.kind,
+                ", ".join(a.code for a in r.appendices.required) or "-",
+                ", ".join(a.code for a in r.appendices.keep_ready) or "-",
+                "; ".join(lead.subject for lead in r.appendices.leads) or "-",
+            )
+            for r in rows
         ],
     )
 

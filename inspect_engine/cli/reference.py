@@ -36,9 +36,10 @@ def commands(group: Any, path: tuple[str, ...] = ("inspect-engine",)) -> Iterato
 
 def _usage(path: str, command: Any) -> str:
     args = [
-        (p.metavar or p.name or "").upper()
+        name if p.required else f"[{name}]"
         for p in command.params
         if p.param_type_name == "argument"
+        for name in [(p.metavar or p.name or "").upper()]
     ]
     has_options = any(p.param_type_name == "option" for p in command.params)
     subcommand = ["COMMAND"] if hasattr(command, "commands") else []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
+from inspect_engine.domain.campaign.appendices import UnitAppendices, appendices_for
 from inspect_engine.domain.campaign.model import CampaignSpec, check_against_registry
 from inspect_engine.domain.campaign.toml_reader import parse_campaign
 from inspect_engine.domain.toml_source import TomlSource
@@ -29,6 +30,16 @@ class CampaignSummary:
     year: int
     cases: int
     states: dict[str, int]
+
+
+@dataclass(frozen=True)
+class TargetAppendices:
+    """One target unit and the appendices it prepares or keeps ready."""
+
+    unit_code: str
+    unit_name: str
+    kind: str
+    appendices: UnitAppendices
 
 
 def read_campaign_file(path: Path) -> tuple[CampaignSpec, TomlSource]:
@@ -225,16 +236,67 @@ def campaign_json(
         "lead_times": {
             "notice_working_days": spec.lead_times.notice_working_days,
             "evidence_working_days": spec.lead_times.evidence_working_days,
+            "remediation_working_days": spec.lead_times.remediation_working_days,
         },
         "targets": list(targets),
         "focus_sectors": list(spec.focus_sectors),
         "content_areas": list(spec.content_areas),
         "appendices": [
-            {"code": a.code, "title": a.title, "contents": a.contents, "kinds": list(a.kinds)}
+            {
+                "code": a.code,
+                "title": a.title,
+                "contents": a.contents,
+                "kinds": list(a.kinds),
+                "for_leads": a.for_leads,
+                "unannounced_only": a.unannounced_only,
+            }
             for a in spec.appendices
         ],
+        "leads": [{"unit": x.unit, "area": x.area, "task": x.task} for x in spec.leads],
+        "rules": {"visit_with_missing_appendices": spec.rules.visit_with_missing_appendices},
         "calendar": {
             "extra_days_off": [d.isoformat() for d in spec.calendar.extra_days_off],
             "extra_working_days": [d.isoformat() for d in spec.calendar.extra_working_days],
         },
     }
+
+
+def unit_appendices(
+    uow: UnitOfWork, key: str, unit_code: str | None = None
+) -> list[TargetAppendices]:
+    """Each target unit of the campaign (or only `unit_code`, which must be one) with the
+    appendices it must send when the inspection is announced and those it keeps ready; by code."""
+    query = (
+        select(UnitRow)
+        .join(CaseRow, col(CaseRow.unit_code) == col(UnitRow.code))
+        .where(CaseRow.campaign_key == key)
+        .order_by(col(UnitRow.code))
+    )
+    if unit_code is not None:
+        query = query.where(UnitRow.code == unit_code)
+    with uow:
+        _, spec = load_campaign(uow.session, key)
+        units = list(uow.session.exec(query))
+        if unit_code is not None and not units:
+            if uow.session.get(UnitRow, unit_code) is None:
+                raise NotFound(f"unknown unit {unit_code!r}", field="UNIT")
+            raise InputError(f"unit {unit_code!r} is not a target of {key}", field="UNIT")
+    return [
+        TargetAppendices(u.code, u.name, u.kind, appendices_for(spec, u.code, u.kind))
+        for u in units
+    ]
+
+
+def unit_appendices_json(rows: Sequence[TargetAppendices]) -> list[dict[str, object]]:
+    """The documented JSON of `campaign appendices KEY [UNIT] --json`."""
+    return [
+        {
+            "unit_code": r.unit_code,
+            "unit_name": r.unit_name,
+            "kind": r.kind,
+            "required": [a.code for a in r.appendices.required],
+            "keep_ready": [a.code for a in r.appendices.keep_ready],
+            "leads": [{"area": x.area, "task": x.task} for x in r.appendices.leads],
+        }
+        for r in rows
+    ]

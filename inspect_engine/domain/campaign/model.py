@@ -18,11 +18,13 @@ from inspect_engine.errors import InputError
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
 DEFAULT_WORKFLOW = "cchc-inspection"
+# The six reform areas of the 2021-2030 programme, by their full names in Resolution 76/NQ-CP.
+# The order matters: v1 findings number the areas 1-6 in this order (workflow/rules.py).
 REFORM_AREAS = (
     "Cải cách thể chế",
     "Cải cách thủ tục hành chính",
-    "Cải cách tổ chức bộ máy",
-    "Cải cách công vụ",
+    "Cải cách tổ chức bộ máy hành chính nhà nước",
+    "Cải cách chế độ công vụ",
     "Cải cách tài chính công",
     "Xây dựng và phát triển Chính phủ điện tử, Chính phủ số",
 )
@@ -54,10 +56,35 @@ class Targets:
 
 @dataclass(frozen=True)
 class Appendix:
+    """A Phụ lục of the inspection notice; `appendices.appendices_for` says who prepares it."""
+
     code: str
     title: str
     contents: str
-    kinds: tuple[str, ...]
+    kinds: tuple[str, ...]  # unit kinds it applies to; empty: any kind (with `for_leads`)
+    # Only of units that lead at least one area or task (Phụ lục 3, 960/SNV-CCHC §3).
+    for_leads: bool = False
+    # Not asked in an announced inspection: the unit keeps it ready for an unannounced one.
+    unannounced_only: bool = False
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A unit the city assigned to lead a reform area or a task city-wide: exactly one of
+    `area` (one of the campaign's `content_areas`) and `task` (free text)."""
+
+    unit: str
+    area: str | None = None
+    task: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.area is None) == (self.task is None):
+            raise ValueError(f"lead of {self.unit!r}: give exactly one of area and task")
+
+    @property
+    def subject(self) -> str:
+        """What is led, area or task, for a sentence or a table cell."""
+        return self.area if self.area is not None else str(self.task)
 
 
 @dataclass(frozen=True)
@@ -83,6 +110,9 @@ class Team:
 class LeadTimes:
     notice_working_days: int = 10
     evidence_working_days: int = 5
+    # The remediation report is due this many working days after the conclusion notice.
+    # Uncertain: one province sets 15 days (docs/domain.md §2), hence a setting.
+    remediation_working_days: int = 15
 
 
 @dataclass(frozen=True)
@@ -95,6 +125,14 @@ class CalendarOverrides:
 class PlanningPrefs:
     reserve_share: float = 0.15  # capacity kept free for re-inspections ...
     reserve_weeks: int = 3  # ... in the last weeks of the window
+
+
+@dataclass(frozen=True)
+class InspectionRules:
+    """What the campaign allows where practice differs between cities."""
+
+    # May the visit be recorded while a required appendix has not been received?
+    visit_with_missing_appendices: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,10 +149,12 @@ class CampaignSpec:
     focus_sectors: tuple[str, ...] = ()
     content_areas: tuple[str, ...] = REFORM_AREAS
     appendices: tuple[Appendix, ...] = ()
+    leads: tuple[Lead, ...] = ()
     lead_times: LeadTimes = LeadTimes()
     calendar: CalendarOverrides = CalendarOverrides()
     blackouts: Mapping[str, tuple[date, ...]] = field(default_factory=dict)
     planning: PlanningPrefs = PlanningPrefs()
+    rules: InspectionRules = InspectionRules()
     workflow: str = DEFAULT_WORKFLOW
     workflow_version: int | None = None
 
@@ -154,6 +194,9 @@ def check_against_registry(
         for m, member in enumerate(team.members):
             if member.unit and member.unit not in units:
                 raise error(f"teams[{t}].members[{m}].unit", f"unknown unit {member.unit!r}")
+    for i, lead in enumerate(spec.leads):
+        if lead.unit not in units:
+            raise error(f"leads[{i}].unit", f"unknown unit {lead.unit!r}")
     for code in spec.blackouts:
         if code not in units:
             raise error(f"blackouts.{code}", f"unknown unit {code!r}")

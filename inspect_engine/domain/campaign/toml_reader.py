@@ -6,6 +6,7 @@ The format is documented in docs/campaign-format.md and shown by examples/hanoi-
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Any, TypeVar
@@ -18,7 +19,9 @@ from inspect_engine.domain.campaign.model import (
     Appendix,
     CalendarOverrides,
     CampaignSpec,
+    InspectionRules,
     Issuer,
+    Lead,
     LeadTimes,
     Member,
     PlanningPrefs,
@@ -167,6 +170,16 @@ class _Reader:
             outside = [d for d in team.unavailable if d.year != year]
             if outside:
                 raise self.fail(f"teams[{i}].unavailable", f"{outside[0]} is outside {year}")
+        content_areas = self.texts(data, "", "content_areas") or REFORM_AREAS
+        appendices = self.items(data, "appendices", self.appendix)
+        codes = [a.code for a in appendices]
+        for i, code in enumerate(codes):
+            if codes.index(code) != i:
+                raise self.fail(f"appendices[{i}].code", f"duplicate appendix code {code!r}")
+        leads = self.items(data, "leads", lambda value, path: self.lead(value, path, content_areas))
+        for i, lead in enumerate(leads):
+            if leads.index(lead) != i:
+                raise self.fail(f"leads[{i}]", f"{lead.unit!r} already leads {lead.subject!r}")
         return CampaignSpec(
             key=key,
             title=self.text(data, "", "title"),
@@ -178,12 +191,14 @@ class _Reader:
             targets=self.targets(self.section(data, "targets")),
             teams=tuple(teams),
             focus_sectors=self.texts(data, "", "focus_sectors"),
-            content_areas=self.texts(data, "", "content_areas") or REFORM_AREAS,
-            appendices=tuple(self.items(data, "appendices", self.appendix)),
+            content_areas=content_areas,
+            appendices=tuple(appendices),
+            leads=tuple(leads),
             lead_times=self.lead_times(self.section(data, "lead_times", required=False)),
             calendar=self.calendar(self.section(data, "calendar", required=False)),
             blackouts=self.blackouts(self.section(data, "blackouts", required=False)),
             planning=self.planning(self.section(data, "planning", required=False)),
+            rules=self.rules(self.section(data, "rules", required=False)),
             workflow=self.text(workflow, "workflow", "name", DEFAULT_WORKFLOW) or DEFAULT_WORKFLOW,
             workflow_version=version,
         )
@@ -224,16 +239,41 @@ class _Reader:
         return Targets(kinds, include, exclude)
 
     def appendix(self, data: Mapping[str, Any], path: str) -> Appendix:
-        self.table(data, path, ("code", "title", "contents", "kinds"))
+        self.table(
+            data, path, ("code", "title", "contents", "kinds", "for_leads", "unannounced_only")
+        )
         kinds = self.texts(data, path, "kinds")
-        if not kinds:
-            raise self.fail(f"{path}.kinds", "name the unit kinds that must prepare this appendix")
+        for_leads = self.get(data, path, "for_leads", bool, False)
+        if not kinds and not for_leads:
+            raise self.fail(
+                f"{path}.kinds",
+                "name the unit kinds that must prepare this appendix, or set for_leads = true",
+            )
         return Appendix(
             code=self.text(data, path, "code"),
             title=self.text(data, path, "title"),
             contents=self.text(data, path, "contents", ""),
             kinds=kinds,
+            for_leads=for_leads,
+            unannounced_only=self.get(data, path, "unannounced_only", bool, False),
         )
+
+    def lead(self, data: Mapping[str, Any], path: str, areas: tuple[str, ...]) -> Lead:
+        self.table(data, path, ("unit", "area", "task"))
+        unit = self.text(data, path, "unit")
+        if "area" in data and "task" in data:
+            raise self.fail(f"{path}.task", "a lead names an area or a task, not both")
+        if "area" not in data and "task" not in data:
+            raise self.fail(path, f"name the area or the task {unit!r} leads")
+        if "task" in data:
+            return Lead(unit, task=self.text(data, path, "task"))
+        area = self.text(data, path, "area")
+        if area not in areas:
+            raise self.fail(
+                f"{path}.area",
+                f"area {area!r} is not one of the campaign's content_areas{_hint(area, areas)}",
+            )
+        return Lead(unit, area=area)
 
     def team(self, data: Mapping[str, Any], path: str) -> Team:
         self.table(data, path, ("name", "lead", "visits_per_day", "members", "unavailable"))
@@ -254,7 +294,11 @@ class _Reader:
         )
 
     def lead_times(self, data: Mapping[str, Any]) -> LeadTimes:
-        self.table(data, "lead_times", ("notice_working_days", "evidence_working_days"))
+        self.table(
+            data,
+            "lead_times",
+            ("notice_working_days", "evidence_working_days", "remediation_working_days"),
+        )
         base = LeadTimes()
         notice = self.whole(data, "lead_times", "notice_working_days", base.notice_working_days, 0)
         evidence = self.whole(
@@ -266,7 +310,10 @@ class _Reader:
                 f"evidence is due {evidence} working days before the visit but the notice goes "
                 f"out only {notice} before it: evidence would be due before it is asked for",
             )
-        return LeadTimes(notice, evidence)
+        remediation = self.whole(
+            data, "lead_times", "remediation_working_days", base.remediation_working_days, 1
+        )
+        return LeadTimes(notice, evidence, remediation)
 
     def calendar(self, data: Mapping[str, Any]) -> CalendarOverrides:
         self.table(data, "calendar", ("extra_days_off", "extra_working_days"))
@@ -291,6 +338,19 @@ class _Reader:
         weeks = self.whole(data, "planning", "reserve_weeks", base.reserve_weeks, 0)
         return PlanningPrefs(share, weeks)
 
+    def rules(self, data: Mapping[str, Any]) -> InspectionRules:
+        self.table(data, "rules", ("visit_with_missing_appendices",))
+        base = InspectionRules()
+        missing = self.get(
+            data, "rules", "visit_with_missing_appendices", bool, base.visit_with_missing_appendices
+        )
+        return InspectionRules(visit_with_missing_appendices=missing)
+
+
+def _hint(value: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(value, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
 
 _TOP_KEYS = (
     "key",
@@ -303,10 +363,12 @@ _TOP_KEYS = (
     "focus_sectors",
     "content_areas",
     "appendices",
+    "leads",
     "teams",
     "lead_times",
     "calendar",
     "blackouts",
     "planning",
+    "rules",
     "workflow",
 )
