@@ -12,6 +12,7 @@ from inspect_engine.cli.common import (
     new_app,
     print_json,
     print_table,
+    read_json_object,
     runtime,
     say,
     unit_of_work,
@@ -181,3 +182,77 @@ def appendices(
             for r in rows
         ],
     )
+
+
+@app.command("decide-team")
+def decide_team(
+    ctx: typer.Context,
+    key: str = CAMPAIGN_KEY,
+    data_file: Path = typer.Option(
+        ..., "--data-file", help="JSON file of the decision (see docs/audit-log.md)."
+    ),
+    actor: str = typer.Option(..., "--actor", help="Who records it (name or account)."),
+) -> None:
+    """Record the decision forming a team (Quyết định thành lập Đoàn kiểm tra), or the one
+    replacing its current decision.
+
+    The file holds {team, number, date, signer, members: [{name, role}], supersedes}: roles are
+    trưởng đoàn (the team's lead in the campaign file), thành viên and thư ký; every member is
+    one of the team's in the campaign file; a team's next decision names the one it supersedes.
+
+    Example: inspect-engine campaign decide-team hanoi-2026 --data-file examples/decisions/doan-1.json --actor lan
+    """
+    from inspect_engine.services import team_decisions as service
+
+    data = read_json_object(data_file)
+    with unit_of_work(ctx) as uow:
+        d = service.record_decision(
+            uow, key, data, actor=actor, clock=runtime(ctx).clock, source=str(data_file)
+        )
+    formed = (
+        f"re-formed by decision {d.number}" if d.supersedes else f"formed by decision {d.number}"
+    )
+    replaces = f", superseding {d.supersedes}" if d.supersedes else ""
+    say(
+        f"{key}: {d.team} {formed} of {d.date:%d/%m/%Y}{replaces} "
+        f"(trưởng đoàn {d.lead}, {len(d.members)} members)"
+    )
+
+
+@app.command("decisions")
+def decisions(ctx: typer.Context, key: str = CAMPAIGN_KEY, as_json: bool = AS_JSON) -> None:
+    """List the decisions forming the campaign's teams, superseded ones included, with their
+    hash chain checked; exit 1 if it was altered.
+
+    Example: inspect-engine campaign decisions hanoi-2026 --json
+    """
+    from inspect_engine.services import team_decisions as service
+
+    with unit_of_work(ctx) as uow:
+        recorded = service.list_decisions(uow, key)
+        problems = service.verify_decisions(uow, key)
+    if as_json:
+        print_json([r.to_json() for r in recorded])
+        return
+    rows = [
+        (
+            r.row.seq,
+            r.row.team,
+            r.row.number,
+            f"{r.row.date:%d/%m/%Y}",
+            r.row.signer,
+            "; ".join(f"{name} ({role})" for name, role in r.members),
+            r.row.supersedes or "",
+            f"{r.row.recorded_by}, {r.recorded_at:%d/%m/%Y %H:%M}",
+            "current" if r.current else "superseded",
+        )
+        for r in recorded
+    ]
+    print_table(
+        f"{len(recorded)} decisions of {key}",
+        ["seq", "team", "number", "date", "signer", "members", "supersedes", "recorded", "status"],
+        rows,
+    )
+    say("chain: valid" if not problems else "chain: BROKEN\n  " + "\n  ".join(problems))
+    if problems:
+        raise typer.Exit(1)

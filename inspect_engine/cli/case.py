@@ -200,7 +200,8 @@ def verify(
     key: str = CAMPAIGN_KEY,
     as_json: bool = AS_JSON,
 ) -> None:
-    """Verify every case's hash chain and the campaign chain; exit 1 if anything was altered.
+    """Verify every case's hash chain, the campaign chain and the chain of the team decisions;
+    exit 1 if anything was altered.
 
     Example: inspect-engine case verify hanoi-2026
     """

@@ -120,5 +120,20 @@ def write_file(path: Path, data: str | bytes) -> None:
         raise InputError(f"cannot write file: {exc.strerror}", source=str(path)) from None
 
 
+def read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in a data file; an unreadable file or anything but an object is bad
+    input naming the file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", source=str(path)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(f"not UTF-8 JSON: {exc}", source=str(path), line=line) from None
+    if not isinstance(data, dict):
+        raise InputError("the data must be a JSON object", source=str(path), line=1)
+    return data
+
+
 def say(message: str) -> None:
     typer.echo(message)

@@ -121,13 +121,18 @@ class Verification:
 
 
 def verify_campaign(uow: UnitOfWork, campaign_key: str) -> Verification:
-    """Check every case's chain, the campaign chain, and each case's state against its replay."""
+    """Check every case's chain, the campaign chain, each case's state against its replay, and
+    the chain of the decisions forming the teams."""
+    # Imported here: it loads the campaign reader and workflows, which `case show` does without.
+    from inspect_engine.services.team_decisions import decision_chain_problems
+
     with uow:
         store = EventStore(uow.connection)
         heads = store.cases(campaign_key)
         events = store.campaign_events(campaign_key)
-    if not heads and not events:
-        raise NotFound(f"no campaign {campaign_key!r} (or it has no cases)", field="KEY")
+        if not heads and not events:
+            raise NotFound(f"no campaign {campaign_key!r} (or it has no cases)", field="KEY")
+        decision_problems = decision_chain_problems(uow.session, campaign_key)
     problems = verify_campaign_chain(events)
     by_case: dict[int, list[Event]] = {}
     for event in events:
@@ -135,5 +140,6 @@ def verify_campaign(uow: UnitOfWork, campaign_key: str) -> Verification:
     for head in heads:
         problems += case_problems(head, sorted(by_case.pop(head.id, []), key=lambda e: e.seq))
     problems += [f"events of case {case_id} whose case row is gone" for case_id in by_case]
+    problems += decision_problems
     head_hash = max(events, key=lambda e: e.chain_seq).chain_hash if events else ""
     return Verification(campaign_key, len(heads), len(events), head_hash, problems)

@@ -5,6 +5,7 @@ Rows are storage shapes only; rules live in `inspect_engine.domain`.
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -45,6 +46,9 @@ class CampaignRow(SQLModel, table=True):
     spec: dict[str, Any] = Field(sa_type=JSON)
     source_text: str
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    # The head of the campaign's chain of team decisions: a removed last decision shows.
+    decision_seq: int = 0
+    decision_hash: str = Field(default="0" * 64, max_length=64)
 
 
 _case_version = Column("version", Integer, nullable=False)
@@ -161,3 +165,24 @@ class PlanRunRow(SQLModel, table=True):
     gap: float
     seconds: float
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class TeamDecisionRow(SQLModel, table=True):
+    """A decision forming (or re-forming) a team: append-only, hash-chained per campaign
+    (domain/team_decision.py). No code path updates or deletes it; a new decision supersedes."""
+
+    __tablename__: ClassVar[str] = "team_decision"
+    __table_args__ = (UniqueConstraint("campaign_key", "number"),)
+
+    campaign_key: str = Field(foreign_key="campaign.key", primary_key=True, max_length=80)
+    seq: int = Field(primary_key=True)
+    team: str = Field(max_length=120)
+    number: str = Field(max_length=80)
+    date: dt.date
+    signer: str = Field(max_length=300)
+    members: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)  # [{name, role}]
+    supersedes: str | None = Field(default=None, max_length=80)
+    recorded_by: str = Field(max_length=200)
+    recorded_at: datetime = Field(sa_type=DateTime(timezone=True))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
