@@ -24,6 +24,21 @@ PG_URL = os.environ.get("INSPECT_TEST_PG_URL")
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+HANOI = EXAMPLES / "hanoi-2026.toml"
+
+
+def pinned_to_v1(campaign_text: str) -> str:
+    """A campaign file on workflow v1, for the tests of v1's own steps (new campaigns take the
+    newest version)."""
+    return campaign_text + '\n[workflow]\nname = "cchc-inspection"\nversion = 1\n'
+
+
+@pytest.fixture(scope="session")
+def hanoi_v1(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example campaign, on workflow v1."""
+    path = tmp_path_factory.mktemp("campaigns") / "hanoi-2026-v1.toml"
+    path.write_text(pinned_to_v1(HANOI.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
 
 
 SLOW_REASON = "slow: run with `pytest --run-slow` (as `make test` does) or `pytest -m slow`"

@@ -50,9 +50,9 @@ def test_every_command_has_an_example() -> None:
 
 
 @pytest.fixture
-def hanoi(cli: Cli) -> Cli:
+def hanoi(cli: Cli, hanoi_v1: Path) -> Cli:
     assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
-    assert cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")).exit_code == 0
+    assert cli("campaign", "create", str(hanoi_v1)).exit_code == 0
     return cli
 
 

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
@@ -46,9 +47,11 @@ def _wait_for_blocked(engine: Engine, count: int) -> None:
     raise AssertionError("the two processes never blocked on the case lock")
 
 
-def test_two_processes_advancing_one_case(cli: Cli, engine: Engine, db_url: str) -> None:
+def test_two_processes_advancing_one_case(
+    cli: Cli, engine: Engine, db_url: str, hanoi_v1: Path
+) -> None:
     assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
-    assert cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")).exit_code == 0
+    assert cli("campaign", "create", str(hanoi_v1)).exit_code == 0
     case = json.loads(cli("case", "list", "hanoi-2026", "--json").stdout)[0]["id"]
 
     if engine.dialect.name == "sqlite":
@@ -96,11 +99,13 @@ uow.close()
 """
 
 
-def test_two_processes_on_different_cases_share_the_campaign_chain(cli: Cli, db_url: str) -> None:
+def test_two_processes_on_different_cases_share_the_campaign_chain(
+    cli: Cli, db_url: str, hanoi_v1: Path
+) -> None:
     """Both append to the one campaign chain at full speed: appends of a campaign are
     serialised, so neither process fails and no position is taken twice."""
     assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
-    assert cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")).exit_code == 0
+    assert cli("campaign", "create", str(hanoi_v1)).exit_code == 0
     ids = [c["id"] for c in json.loads(cli("case", "list", "hanoi-2026", "--json").stdout)]
     start = str(time.time() + 3)
     procs = [

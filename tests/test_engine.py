@@ -28,9 +28,9 @@ REPORT = {"summary": "Đã khắc phục toàn bộ tồn tại", "documents": [
 
 
 @pytest.fixture
-def campaign(cli: Cli) -> Cli:
+def campaign(cli: Cli, hanoi_v1: Path) -> Cli:
     assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
-    assert cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")).exit_code == 0
+    assert cli("campaign", "create", str(hanoi_v1)).exit_code == 0
     return cli
 
 
@@ -323,7 +323,7 @@ def test_migrate_moves_cases_with_an_event(
 
 
 def test_changed_definition_under_the_same_version_is_refused(
-    campaign: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    campaign: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hanoi_v1: Path
 ) -> None:
     v1 = (REPO / "workflows" / "cchc-inspection" / "v1.yaml").read_text(encoding="utf-8")
     folder = tmp_path / "wf" / "cchc-inspection"
@@ -332,10 +332,8 @@ def test_changed_definition_under_the_same_version_is_refused(
         v1.replace("roles: [team_lead, system]", "roles: [team_lead]", 1)
     )
     monkeypatch.setenv("INSPECT_WORKFLOWS_PATH", str(tmp_path / "wf"))
-    other = (
-        (EXAMPLES / "hanoi-2026.toml")
-        .read_text(encoding="utf-8")
-        .replace('key = "hanoi-2026"', 'key = "hanoi-2026-b"')
+    other = hanoi_v1.read_text(encoding="utf-8").replace(
+        'key = "hanoi-2026"', 'key = "hanoi-2026-b"'
     )
     path = tmp_path / "b.toml"
     path.write_text(other, encoding="utf-8")

@@ -23,7 +23,7 @@ from inspect_engine.settings import data_dir
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.uow import UnitOfWork
 from inspect_engine.storage.workflow_files import find_definition
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, pinned_to_v1
 
 DEFINITION = find_definition("cchc-inspection", 1, [data_dir("workflows")])
 STATES = {s.name for s in DEFINITION.states}
@@ -59,7 +59,7 @@ class Workflow(RuleBasedStateMachine):
     def open_campaign(self) -> None:
         self.uow = UnitOfWork(self.engine)
         self.key = f"c{next(_keys)}"
-        toml = (EXAMPLES / "hanoi-2026.toml").read_text(encoding="utf-8")
+        toml = pinned_to_v1((EXAMPLES / "hanoi-2026.toml").read_text(encoding="utf-8"))
         toml = toml.replace('key = "hanoi-2026"', f'key = "{self.key}"')
         toml = toml.replace('kinds = ["department", "commune"]\ninclude', "kinds = []\ninclude")
         toml = toml.replace("include = []", 'include = ["STP", "SYT", "SXD"]')

@@ -19,9 +19,9 @@ LEAD = ("--actor", "lan", "--role", "team_lead")
 
 
 @pytest.fixture
-def planned(cli: Cli) -> Cli:
+def planned(cli: Cli, hanoi_v1: Path) -> Cli:
     assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
-    assert cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")).exit_code == 0
+    assert cli("campaign", "create", str(hanoi_v1)).exit_code == 0
     result = cli("plan", "hanoi-2026", *AS_OF)
     assert result.exit_code == 0, result.stderr
     return cli
@@ -70,9 +70,9 @@ def test_plan_places_every_case_and_passes_the_checker(planned: Cli) -> None:
     assert stp["team"] != "Đoàn 1"
 
 
-def test_plan_summary_reports_quality(cli: Cli) -> None:
+def test_plan_summary_reports_quality(cli: Cli, hanoi_v1: Path) -> None:
     cli("units", "import", str(EXAMPLES / "hanoi-units.csv"))
-    cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml"))
+    cli("campaign", "create", str(hanoi_v1))
     result = cli("plan", "hanoi-2026", *AS_OF)
     assert "141 visits planned as of 27/07/2026" in result.stdout
     assert "utilisation" in result.stdout and "lower bound" in result.stdout

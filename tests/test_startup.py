@@ -46,12 +46,12 @@ def test_help_loads_no_database_code() -> None:
     assert [m for m in (*HEAVY, "rich", "alembic") if m in loaded] == []
 
 
-def test_case_show_and_advance_load_no_planner_or_exports(tmp_path: Path) -> None:
+def test_case_show_and_advance_load_no_planner_or_exports(tmp_path: Path, hanoi_v1: Path) -> None:
     db = f"sqlite:///{tmp_path / 'inspect.db'}"
     setup = [
         ("init",),
         ("units", "import", str(EXAMPLES / "hanoi-units.csv")),
-        ("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")),
+        ("campaign", "create", str(hanoi_v1)),
     ]
     _loaded_after("".join(_invoke(db, *args) for args in setup))
     show = _loaded_after(_invoke(db, "case", "show", "1"))

@@ -34,16 +34,23 @@ def test_validate_names_the_line_of_a_mistake(tmp_path: Path) -> None:
     assert f"v1.yaml:{line}" in result.stderr and "anounced" in result.stderr
 
 
-def test_show_draws_a_mermaid_diagram() -> None:
+def test_show_draws_a_mermaid_diagram_of_the_newest_version() -> None:
     result = run("workflow", "show", "cchc-inspection", "--mermaid")
     assert result.exit_code == 0
     assert result.stdout.startswith("stateDiagram-v2")
+    assert "%% cchc-inspection v2" in result.stdout
     assert "[*] --> planned" in result.stdout
-    assert "reinspection --> remediation" in result.stdout
+    assert "findings_drafted --> remediation : approve_conclusion [has_shortcomings]" in (
+        result.stdout
+    )
+    assert "planned --> visited : record_unannounced_visit" in result.stdout
+    v1 = run("workflow", "show", "cchc-inspection", "--version", "1", "--mermaid")
+    assert "reinspection --> remediation" in v1.stdout
 
 
-def test_list_finds_the_shipped_workflow() -> None:
+def test_list_finds_the_shipped_workflows() -> None:
     found = json.loads(run("workflow", "list", "--json").stdout)
-    assert {"name": "cchc-inspection", "version": 1} in [
-        {"name": w["name"], "version": w["version"]} for w in found
+    assert [{"name": w["name"], "version": w["version"]} for w in found] == [
+        {"name": "cchc-inspection", "version": 1},
+        {"name": "cchc-inspection", "version": 2},
     ]

@@ -276,7 +276,7 @@ MISTAKES: dict[str, tuple[str, list[str], str | None, int | None]] = {
     ),
     "unknown role": (
         _with("roles: [team_lead]", "roles: [boss]"),
-        ["unknown role 'boss'", "team_lead, inspector, unit, system"],
+        ["unknown role 'boss'", "team_lead, inspector, unit, signer, system"],
         "transitions[0].roles[0]",
         15,
     ),
@@ -379,9 +379,13 @@ def test_shipped_definition_loads(defn: WorkflowDefinition) -> None:
 
 def test_find_and_list_find_the_shipped_definition(defn: WorkflowDefinition) -> None:
     assert default_workflows_dir() == REPO / "workflows"
-    found = find_definition("cchc-inspection")
+    found = find_definition("cchc-inspection", 1)
     assert found.fingerprint() == defn.fingerprint() and found.version == 1
-    assert [(d.name, d.version) for d in list_definitions()] == [("cchc-inspection", 1)]
+    assert find_definition("cchc-inspection").version == 2  # the newest, for new campaigns
+    assert [(d.name, d.version) for d in list_definitions()] == [
+        ("cchc-inspection", 1),
+        ("cchc-inspection", 2),
+    ]
 
 
 def test_every_state_is_reachable_and_can_finish(defn: WorkflowDefinition) -> None:
@@ -555,7 +559,7 @@ def test_requirement_messages(
     trigger, payload, message = case
     transition = next(t for t in defn.transitions if t.trigger == trigger)
     with pytest.raises(MissingData) as caught:
-        check_requirements(defn, transition, payload)
+        check_requirements(defn, transition, GuardContext(transition.sources[0], payload, ()))
     assert message in str(caught.value)
     assert caught.value.problems
 
@@ -574,7 +578,8 @@ def test_good_data_passes_the_requirements(defn: WorkflowDefinition) -> None:
         assert transitions, f"no transition fires {trigger!r}: nothing was checked"
         assert trigger == "announce" or all(t.requires for t in transitions), trigger
         for t in transitions:
-            check_requirements(defn, t, payload)  # raises MissingData on a refusal
+            # raises MissingData on a refusal
+            check_requirements(defn, t, GuardContext(t.sources[0], payload, ()))
     assert REFORM_AREAS[1] == "Cải cách thể chế" and len(REFORM_AREAS) == 6
     assert all(fn.__doc__ for fn in [*GUARDS.values(), *REQUIREMENTS.values()])
 

@@ -8,7 +8,7 @@ the entry effects it queues. Any error rolls all of it back.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -24,14 +24,16 @@ from inspect_engine.domain.workflow.machine import (
     fire,
     needs_history,
 )
-from inspect_engine.domain.workflow.model import WorkflowDefinition
+from inspect_engine.domain.workflow.model import RESCHEDULE_TRIGGER, WorkflowDefinition
 from inspect_engine.domain.workflow.rules import GuardContext
 from inspect_engine.errors import ConflictError, InputError, NotFound
 from inspect_engine.services import workflows
+from inspect_engine.services.case_facts import effects_of, follow_visit, load_case_facts
 from inspect_engine.services.clock import Clock, shown, utc_now
 from inspect_engine.storage.event_store import CaseHead, EventStore, StaleCase, WriteConflict
 from inspect_engine.storage.uow import UnitOfWork
 
+ASSESSED = "assessed"  # what the engine records beside the data (a late submission, due dates)
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of different machines disagree a little
 CHAIN_RETRIES = 3  # a lock timeout or an outside writer: read again and retry, a few times
 
@@ -167,9 +169,17 @@ def apply_request(
     head: CaseHead,
     request: Request,
     now: datetime,
+    *,
+    follow_reschedule: bool = True,
 ) -> Advanced:
-    """Check and fire one trigger on one case; the event joins the batch (not yet written)."""
+    """Check and fire one trigger on one case; the event joins the batch (not yet written).
+
+    A `reschedule` moves the case's planned visit too (the plan follows), unless the caller
+    stores the slots itself (`follow_reschedule=False`: the planner).
+    """
     payload = dict(request.payload or {})
+    if ASSESSED in payload:
+        raise InputError(f"{ASSESSED!r} is recorded by the engine: leave it out of the data")
     check_role(defn, request.trigger, request.role)
     at = _check_time(store, head, request, now)
     guarded = needs_history(defn, request.trigger, head.state)
@@ -177,11 +187,19 @@ def apply_request(
         state=head.state,
         payload=payload,
         history=store.history(head.id) if guarded else (),
+        load_facts=lambda: load_case_facts(store.conn, head, now),
     )
     model = CaseModel(state=head.state)
     transition = fire(defn, model, request.trigger, ctx)
-    check_requirements(defn, transition, payload)
-    effects = entry_effects(defn, model.state)
+    assessed = check_requirements(defn, transition, ctx)
+    if assessed:
+        payload[ASSESSED] = assessed
+    effects: Sequence[Mapping[str, Any]] = entry_effects(defn, model.state)
+    if transition.effects or defn.counts_deadlines(model.state):
+        calls = (*transition.effects, *defn.state(model.state).on_enter)
+        effects = effects_of(calls, lambda: ctx.facts, payload, at)
+    if follow_reschedule and transition.trigger == RESCHEDULE_TRIGGER:
+        follow_visit(store.conn, head, payload, ctx.facts)
     event = batch.add(
         Event(
             campaign_key=head.campaign_key,

@@ -13,7 +13,6 @@ before, exit, enter, after, finalize): 0.5 us a fire instead of 8 (bench/transit
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -21,6 +20,8 @@ from transitions import EventData, Machine
 
 from inspect_engine.domain.workflow.model import TransitionDef, WorkflowDefinition
 from inspect_engine.domain.workflow.rules import (
+    ASSESSMENTS,
+    GUARD_EXPLANATIONS,
     GUARDS,
     READ_ONLY_ROLES,
     REQUIREMENTS,
@@ -215,10 +216,17 @@ def _illegal(defn: WorkflowDefinition, trigger: str, state: str) -> IllegalTrigg
     )
 
 
-def _rejected(trigger: str, state: str, failed: list[str]) -> GuardRejected:
-    names = ", ".join(dict.fromkeys(failed))
-    noun = "guard" if len(set(failed)) == 1 else "guards"
-    return GuardRejected(f"trigger {trigger!r} refused in state {state!r}: {noun} {names} not met")
+def _rejected(trigger: str, state: str, failed: list[str], ctx: GuardContext) -> GuardRejected:
+    names = list(dict.fromkeys(failed))
+    explained = [GUARD_EXPLANATIONS[n](ctx) for n in names if n in GUARD_EXPLANATIONS]
+    if explained:
+        return GuardRejected(
+            f"trigger {trigger!r} refused in state {state!r}: {'; '.join(explained)}"
+        )
+    noun = "guard" if len(names) == 1 else "guards"
+    return GuardRejected(
+        f"trigger {trigger!r} refused in state {state!r}: {noun} {', '.join(names)} not met"
+    )
 
 
 def fire(
@@ -239,7 +247,7 @@ def fire(
         else:
             model.state = step.dest
             return defn.transitions[step.position]
-    raise _rejected(trigger, model.state, failed)
+    raise _rejected(trigger, model.state, failed, ctx)
 
 
 def fire_on_machine(
@@ -254,7 +262,7 @@ def fire_on_machine(
     outcome = _Outcome()
     state = model.state
     if not build_machine(defn).events[trigger].trigger(model, ctx=ctx, outcome=outcome):
-        raise _rejected(trigger, state, outcome.failed)
+        raise _rejected(trigger, state, outcome.failed, ctx)
     assert outcome.fired is not None, "the machine fired without its after callback"
     return defn.transitions[outcome.fired]
 
@@ -272,9 +280,15 @@ def check_role(defn: WorkflowDefinition, trigger: str, role: str) -> None:
 
 
 def check_requirements(
-    defn: WorkflowDefinition, transition: TransitionDef, payload: Mapping[str, Any]
-) -> None:
-    """Refuse data that lacks what `transition` requires, listing every problem."""
-    problems = [p for name in transition.requires for p in REQUIREMENTS[name](payload)]
+    defn: WorkflowDefinition, transition: TransitionDef, ctx: GuardContext
+) -> dict[str, Any]:
+    """Refuse data that lacks what `transition` requires, listing every problem; return what
+    the engine assesses of the data (recorded in the event as `assessed`)."""
+    problems = [p for name in transition.requires for p in REQUIREMENTS[name](ctx)]
     if problems:
         raise MissingData(f"{transition.trigger} needs data: {'; '.join(problems)}", problems)
+    assessed: dict[str, Any] = {}
+    for name in transition.requires:
+        if name in ASSESSMENTS:
+            assessed.update(ASSESSMENTS[name](ctx))
+    return assessed

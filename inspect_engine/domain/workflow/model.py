@@ -87,6 +87,7 @@ class TransitionDef:
     guards: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     label: str = ""
+    effects: tuple[EffectCall, ...] = ()  # queued when it fires, before the dest's on_enter
 
     def dest_from(self, source: str) -> str:
         """The state a case is in after this transition fires from `source`."""
@@ -157,6 +158,18 @@ class WorkflowDefinition:
         """Who may fire `trigger` (the loader makes every transition of a trigger agree)."""
         return self._roles_by_trigger.get(trigger, frozenset())
 
+    @cached_property
+    def _counting_states(self) -> frozenset[str]:
+        return frozenset(
+            s.name
+            for s in self.states
+            if any(c.effect == "start_deadline" and "from" in c.args for c in s.on_enter)
+        )
+
+    def counts_deadlines(self, state: str) -> bool:
+        """Whether entering `state` starts a deadline whose due date the engine computes."""
+        return state in self._counting_states
+
     def planning_modes(self) -> dict[str, str]:
         """State -> planning mode, for the states the visit planner handles."""
         return {s.name: s.planning for s in self.states if s.planning is not None}
@@ -180,9 +193,11 @@ class WorkflowDefinition:
                 {
                     "name": s.name,
                     "label": s.label,
-                    "planning": s.planning,
                     "on_enter": [{"effect": c.effect, "args": dict(c.args)} for c in s.on_enter],
                 }
+                # Keys added in later releases appear only when used, so a definition that does
+                # not use them keeps the fingerprint it was stored with.
+                | ({"planning": s.planning} if s.planning else {})
                 for s in self.states
             ],
             "transitions": [
@@ -195,6 +210,11 @@ class WorkflowDefinition:
                     "requires": list(t.requires),
                     "label": t.label,
                 }
+                | (
+                    {"effects": [{"effect": c.effect, "args": dict(c.args)} for c in t.effects]}
+                    if t.effects
+                    else {}
+                )
                 for t in self.transitions
             ],
         }

@@ -9,33 +9,32 @@ the engine queues them and their workers carry them out.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 from typing import Any
 
 from inspect_engine.domain.campaign.model import REFORM_AREAS as _AREA_NAMES
+from inspect_engine.domain.workflow import inspection_rules as inspection
+from inspect_engine.domain.workflow.context import GuardContext as GuardContext  # re-exported
 
-ROLES = ("team_lead", "inspector", "unit", "auditor", "system")
+ROLES = ("team_lead", "inspector", "unit", "signer", "auditor", "system")
+# Where a deadline's count starts: the event's own day, a date the plan gave the case, or a date
+# in the trigger's data (`data.remediation_due`).
+DEADLINE_ANCHORS = ("event", "visit_date", "notice_due", "evidence_due")
+# Campaign settings (`[lead_times]`) a deadline may take its length from.
+DEADLINE_SETTINGS = ("notice_working_days", "evidence_working_days", "remediation_working_days")
 READ_ONLY_ROLES = frozenset({"auditor"})  # may never fire a trigger
 REFORM_AREAS: dict[int, str] = {number: name for number, name in enumerate(_AREA_NAMES, start=1)}
-SEVERITIES = ("none", "minor", "major", "serious")
-FINDINGS_TRIGGERS = frozenset({"record_findings", "reinspect_fail"})
+SEVERITIES = inspection.SEVERITIES
 _FINDING_KEYS = frozenset({"area", "severity", "text", "reinspection"})
 _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass(frozen=True)
-class GuardContext:
-    """What a guard may look at: the case's state, this trigger's data and the earlier events."""
-
-    state: str
-    payload: Mapping[str, Any]  # data given with this trigger
-    history: Sequence[tuple[str, Mapping[str, Any]]]  # (trigger, payload), oldest first
-
-
 Guard = Callable[[GuardContext], bool]
-Requirement = Callable[[Mapping[str, Any]], list[str]]
+Requirement = Callable[[GuardContext], list[str]]  # every problem of the trigger's data
+Assessment = Callable[[GuardContext], dict[str, Any]]  # what the engine records beside the data
 
 
 @dataclass(frozen=True)
@@ -55,31 +54,9 @@ class EffectSpec:
 # --- guards -----------------------------------------------------------------------------------
 
 
-def _findings_of(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The well-formed finding items of a payload; guards tolerate junk, requirements report it."""
-    items = payload.get("findings")
-    if not isinstance(items, list):
-        return []
-    return [item for item in items if isinstance(item, Mapping)]
-
-
-def _latest_findings(ctx: GuardContext) -> tuple[str | None, list[Mapping[str, Any]]]:
-    """The trigger that recorded the latest findings and those findings.
-
-    This trigger's own payload counts first when it carries `findings`; otherwise the most recent
-    `record_findings` or `reinspect_fail` event of the history.
-    """
-    if "findings" in ctx.payload:
-        return None, _findings_of(ctx.payload)
-    for trigger, payload in reversed(ctx.history):
-        if trigger in FINDINGS_TRIGGERS:
-            return trigger, _findings_of(payload)
-    return None, []
-
-
 def has_shortcomings(ctx: GuardContext) -> bool:
     """The latest findings contain at least one finding whose severity is not `none`."""
-    _, findings = _latest_findings(ctx)
+    _, findings = inspection.latest_findings(ctx)
     return any(item.get("severity", "none") != "none" for item in findings)
 
 
@@ -95,7 +72,7 @@ def reinspection_required(ctx: GuardContext) -> bool:
     `serious`, and always after a failed re-inspection (`reinspect_fail`): a unit that failed one
     re-inspection is not closed on its own report.
     """
-    source, findings = _latest_findings(ctx)
+    source, findings = inspection.latest_findings(ctx)
     if source == "reinspect_fail":
         return True
     return any(
@@ -113,14 +90,18 @@ GUARDS: Mapping[str, Guard] = {
     "no_shortcomings": no_shortcomings,
     "reinspection_required": reinspection_required,
     "reinspection_not_required": reinspection_not_required,
+    "team_decided": inspection.team_decided,
+    "submission_complete": inspection.submission_complete,
+    "missing_appendices_allowed": inspection.missing_appendices_allowed,
+}
+# Why a guard refused, in the user's terms (a guard not listed is named instead).
+GUARD_EXPLANATIONS: Mapping[str, Callable[[GuardContext], str]] = {
+    "team_decided": inspection.explain_team_decided,
+    "missing_appendices_allowed": inspection.explain_missing_appendices,
 }
 
 
 # --- data requirements ------------------------------------------------------------------------
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
 
 
 def _finding_problems(index: int, item: Any) -> list[str]:
@@ -133,7 +114,7 @@ def _finding_problems(index: int, item: Any) -> list[str]:
         problems.append(f"{path}.area must be a reform area number 1-{len(REFORM_AREAS)}")
     if item.get("severity") not in SEVERITIES:
         problems.append(f"{path}.severity must be one of {', '.join(SEVERITIES)}")
-    if not _is_text(item.get("text")):
+    if not inspection.is_text(item.get("text")):
         problems.append(f"{path}.text must be a non-empty string")
     if "reinspection" in item and not isinstance(item["reinspection"], bool):
         problems.append(f"{path}.reinspection must be true or false")
@@ -150,7 +131,9 @@ def require_findings(payload: Mapping[str, Any]) -> list[str]:
 
 def require_reason(payload: Mapping[str, Any]) -> list[str]:
     """`reason`: why (e.g. a cancellation); the audit log must say."""
-    return [] if _is_text(payload.get("reason")) else ["reason must be a non-empty string"]
+    if inspection.is_text(payload.get("reason")):
+        return []
+    return ["reason must be a non-empty string"]
 
 
 def require_visit_date(payload: Mapping[str, Any]) -> list[str]:
@@ -159,7 +142,7 @@ def require_visit_date(payload: Mapping[str, Any]) -> list[str]:
     value = payload.get("visit_date")
     if not (isinstance(value, str) and _ISO_DATE_RE.match(value) and _valid_date(value)):
         problems.append("visit_date must be an ISO date (YYYY-MM-DD)")
-    if "team" in payload and not _is_text(payload["team"]):
+    if "team" in payload and not inspection.is_text(payload["team"]):
         problems.append("team must be a non-empty string")
     return problems
 
@@ -174,7 +157,8 @@ def _valid_date(value: str) -> bool:
 
 def require_remediation_report(payload: Mapping[str, Any]) -> list[str]:
     """`summary`: a non-empty string; optional `documents`: a list of non-empty strings."""
-    problems = [] if _is_text(payload.get("summary")) else ["summary must be a non-empty string"]
+    summary = payload.get("summary")
+    problems = [] if inspection.is_text(summary) else ["summary must be a non-empty string"]
     documents = payload.get("documents", [])
     if not isinstance(documents, list):
         problems.append("documents must be a list of strings")
@@ -182,16 +166,35 @@ def require_remediation_report(payload: Mapping[str, Any]) -> list[str]:
         problems += [
             f"documents[{i}] must be a non-empty string"
             for i, doc in enumerate(documents)
-            if not _is_text(doc)
+            if not inspection.is_text(doc)
         ]
     return problems
 
 
+def _on_payload(check: Callable[[Mapping[str, Any]], list[str]]) -> Requirement:
+    """A requirement that needs the trigger's data only."""
+
+    @wraps(check)
+    def requirement(ctx: GuardContext) -> list[str]:
+        return check(ctx.payload)
+
+    return requirement
+
+
 REQUIREMENTS: Mapping[str, Requirement] = {
-    "findings": require_findings,
-    "reason": require_reason,
-    "visit_date": require_visit_date,
-    "remediation_report": require_remediation_report,
+    "findings": _on_payload(require_findings),
+    "reason": _on_payload(require_reason),
+    "visit_date": _on_payload(require_visit_date),
+    "remediation_report": _on_payload(require_remediation_report),
+    "submission": inspection.require_submission,
+    "minutes": inspection.require_minutes,
+    "draft_findings": inspection.require_draft_findings,
+    "conclusion": inspection.require_conclusion,
+}
+# Requirements whose data the engine assesses, recording the result in the event's `assessed`.
+ASSESSMENTS: Mapping[str, Assessment] = {
+    "submission": inspection.assess_submission,
+    "conclusion": inspection.assess_conclusion,
 }
 
 
@@ -209,8 +212,9 @@ EFFECTS: Mapping[str, EffectSpec] = {
         _effect(
             "start_deadline",
             {"deadline"},
-            {"working_days"},
-            "Start the deadline `deadline` (length from the campaign, or `working_days`).",
+            {"from", "working_days", "setting"},
+            "Start the deadline `deadline`, due `working_days` (or the campaign `setting`) "
+            "working days after `from`; the engine records the due date in the event.",
         ),
         _effect("cancel_deadline", {"deadline"}, set(), "Stop the deadline `deadline` if open."),
         _effect("record_plan", set(), {"note"}, "Record the case in the visit plan."),

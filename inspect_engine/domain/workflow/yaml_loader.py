@@ -12,14 +12,6 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import yaml
-
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
-
-from inspect_engine.domain.source_lines import nearest_line
 from inspect_engine.domain.workflow.model import (
     ANY_SOURCE,
     IDENT_RE,
@@ -33,106 +25,25 @@ from inspect_engine.domain.workflow.model import (
     StateDef,
     TransitionDef,
     WorkflowDefinition,
-    WorkflowDefinitionError,
 )
 from inspect_engine.domain.workflow.rules import (
+    DEADLINE_ANCHORS,
+    DEADLINE_SETTINGS,
     EFFECTS,
     GUARDS,
     READ_ONLY_ROLES,
     REQUIREMENTS,
     ROLES,
 )
+from inspect_engine.domain.workflow.yaml_lines import Doc, child_path, read_yaml
 
 _TOP_KEYS = (("name", "version", "initial", "terminal", "states", "transitions"), ("title",))
 _STATE_KEYS = (("name",), ("on_enter", "label", "planning"))
 _TRANSITION_KEYS = (
     ("trigger", "source", "dest", "roles"),
-    ("guards", "requires", "label"),
+    ("guards", "requires", "label", "effects"),
 )
 _FIRING_ROLES = tuple(role for role in ROLES if role not in READ_ONLY_ROLES)
-
-
-# --- reading YAML with line numbers -----------------------------------------------------------
-
-
-class _Doc:
-    """The parsed YAML plus the line of every field path (`transitions[3].dest`)."""
-
-    def __init__(self, data: Any, lines: dict[str, int], source: str) -> None:
-        self.data = data
-        self.lines = lines
-        self.source = source
-
-    def line_of(self, path: str) -> int | None:
-        return nearest_line(self.lines, path)
-
-    def fail(self, path: str, message: str) -> WorkflowDefinitionError:
-        return WorkflowDefinitionError(
-            message, source=self.source, line=self.line_of(path), field=path or None
-        )
-
-
-def _child(path: str, key: object) -> str:
-    if isinstance(key, int) and not isinstance(key, bool):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else str(key)
-
-
-def _index_lines(node: yaml.Node, path: str, lines: dict[str, int], source: str) -> None:
-    """Record each path's line; refuse a key written twice (YAML would keep the last silently)."""
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = _child(path, key)
-            if key in seen and key != "<<":
-                line = key_node.start_mark.line + 1
-                raise WorkflowDefinitionError(
-                    f"key {key!r} is given twice", source=source, line=line, field=child
-                )
-            seen.add(key)
-            lines.setdefault(child, key_node.start_mark.line + 1)
-            _index_lines(value_node, child, lines, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            child = _child(path, i)
-            lines.setdefault(child, item.start_mark.line + 1)
-            _index_lines(item, child, lines, source)
-
-
-class _Loader(_BaseLoader):
-    """Safe loading (libyaml's when present: 10x faster); a bare `=` reads as the string "="
-    (PyYAML resolves it to a `value` tag it has no constructor for)."""
-
-
-def _plain_scalar(loader: _Loader, node: yaml.Node) -> str:
-    assert isinstance(node, yaml.ScalarNode)
-    return str(loader.construct_scalar(node))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:value", _plain_scalar)
-
-
-def _read_yaml(text: str, source: str) -> _Doc:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        lines: dict[str, int] = {}
-        if node is not None:
-            _index_lines(node, "", lines, source)
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "syntax error"
-        raise WorkflowDefinitionError(
-            f"not valid YAML: {problem}", source=source, line=line
-        ) from None
-    except yaml.YAMLError as exc:
-        raise WorkflowDefinitionError(f"not valid YAML: {exc}", source=source) from None
-    finally:
-        loader.dispose()
-    return _Doc(data, lines, source)
 
 
 # --- field checks -----------------------------------------------------------------------------
@@ -143,7 +54,7 @@ def _hint(value: object, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _mapping(doc: _Doc, value: Any, path: str, keys: tuple[tuple[str, ...], ...]) -> dict[Any, Any]:
+def _mapping(doc: Doc, value: Any, path: str, keys: tuple[tuple[str, ...], ...]) -> dict[Any, Any]:
     """A mapping with exactly the allowed keys: a typo in a key must not pass silently."""
     required, optional = keys
     what = path or "the definition"
@@ -153,7 +64,7 @@ def _mapping(doc: _Doc, value: Any, path: str, keys: tuple[tuple[str, ...], ...]
     for key in value:
         if key not in allowed:
             raise doc.fail(
-                _child(path, key),
+                child_path(path, key),
                 f"unknown key {key!r} in {what}{_hint(key, allowed)}; "
                 f"allowed: {', '.join(allowed)}",
             )
@@ -163,7 +74,7 @@ def _mapping(doc: _Doc, value: Any, path: str, keys: tuple[tuple[str, ...], ...]
     return value
 
 
-def _list(doc: _Doc, value: Any, path: str, *, non_empty: bool = False) -> list[Any]:
+def _list(doc: Doc, value: Any, path: str, *, non_empty: bool = False) -> list[Any]:
     if not isinstance(value, list):
         raise doc.fail(path, f"{path} must be a list")
     if non_empty and not value:
@@ -171,7 +82,7 @@ def _list(doc: _Doc, value: Any, path: str, *, non_empty: bool = False) -> list[
     return value
 
 
-def _ident(doc: _Doc, value: Any, path: str, what: str) -> str:
+def _ident(doc: Doc, value: Any, path: str, what: str) -> str:
     if not isinstance(value, str) or not IDENT_RE.match(value):
         raise doc.fail(
             path, f"{what} {value!r} must be lower-case letters, digits and '_' (a-z first)"
@@ -179,13 +90,13 @@ def _ident(doc: _Doc, value: Any, path: str, what: str) -> str:
     return value
 
 
-def _text(doc: _Doc, value: Any, path: str) -> str:
+def _text(doc: Doc, value: Any, path: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise doc.fail(path, f"{path} must be a non-empty string")
     return value.strip()
 
 
-def _known(doc: _Doc, value: Any, path: str, what: str, known: Sequence[str]) -> str:
+def _known(doc: Doc, value: Any, path: str, what: str, known: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in known:
         raise doc.fail(
             path, f"unknown {what} {value!r}{_hint(value, known)}; known: {', '.join(known)}"
@@ -196,7 +107,7 @@ def _known(doc: _Doc, value: Any, path: str, what: str, known: Sequence[str]) ->
 # --- the definition ---------------------------------------------------------------------------
 
 
-def _parse_header(doc: _Doc, top: dict[Any, Any]) -> tuple[str, int, str]:
+def _parse_header(doc: Doc, top: dict[Any, Any]) -> tuple[str, int, str]:
     name = top["name"]
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise doc.fail("name", f"name {name!r} must be lower-case letters, digits, '-' or '_'")
@@ -207,7 +118,7 @@ def _parse_header(doc: _Doc, top: dict[Any, Any]) -> tuple[str, int, str]:
     return name, version, title
 
 
-def _arg_value(doc: _Doc, value: Any, path: str) -> str:
+def _arg_value(doc: Doc, value: Any, path: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return str(value)
     if isinstance(value, str) and value.strip():
@@ -215,7 +126,7 @@ def _arg_value(doc: _Doc, value: Any, path: str) -> str:
     raise doc.fail(path, f"{path} must be a non-empty string or a whole number")
 
 
-def _parse_effect(doc: _Doc, value: Any, path: str) -> EffectCall:
+def _parse_effect(doc: Doc, value: Any, path: str) -> EffectCall:
     if not isinstance(value, dict) or "effect" not in value:
         raise doc.fail(path, f"{path} must be a mapping like {{effect: NAME, ARG: VALUE}}")
     name = _known(doc, value["effect"], f"{path}.effect", "effect", list(EFFECTS))
@@ -228,17 +139,46 @@ def _parse_effect(doc: _Doc, value: Any, path: str) -> EffectCall:
         if key not in spec.all_args:
             takes = f"arguments: {', '.join(allowed)}" if allowed else "it takes none"
             raise doc.fail(
-                _child(path, key),
+                child_path(path, key),
                 f"unknown argument {key!r} of effect {name!r}{_hint(key, allowed)}; {takes}",
             )
-        args[key] = _arg_value(doc, arg, _child(path, key))
+        args[key] = _arg_value(doc, arg, child_path(path, key))
     missing = sorted(spec.required_args - set(args))
     if missing:
         raise doc.fail(path, f"effect {name!r} needs the argument {missing[0]!r}")
+    if name == "start_deadline":
+        _check_deadline(doc, args, path)
     return EffectCall(name, FrozenArgs(args))
 
 
-def _parse_states(doc: _Doc, value: Any) -> tuple[StateDef, ...]:
+def _check_deadline(doc: Doc, args: Mapping[str, str], path: str) -> None:
+    """A deadline says how its due date is computed, so whoever fires it needs no knowledge of
+    the workflow: `from` an anchor, plus `working_days` or a campaign `setting` (`-` before)."""
+    if "working_days" in args and "setting" in args:
+        raise doc.fail(f"{path}.setting", "give `working_days` or `setting`, not both")
+    if "setting" in args and "from" not in args:
+        raise doc.fail(path, "a deadline with a `setting` needs `from`: where the count starts")
+    anchor = args.get("from")
+    if anchor is not None and not (
+        anchor in DEADLINE_ANCHORS or (anchor.startswith("data.") and len(anchor) > 5)
+    ):
+        known = ", ".join((*DEADLINE_ANCHORS, "data.FIELD"))
+        raise doc.fail(
+            f"{path}.from", f"unknown anchor {anchor!r}{_hint(anchor, DEADLINE_ANCHORS)}; {known}"
+        )
+    setting = args.get("setting")
+    if setting is not None and setting.removeprefix("-") not in DEADLINE_SETTINGS:
+        raise doc.fail(
+            f"{path}.setting",
+            f"unknown campaign setting {setting!r}{_hint(setting, DEADLINE_SETTINGS)}; "
+            f"settings: {', '.join(DEADLINE_SETTINGS)} (prefix `-` to count back)",
+        )
+    days = args.get("working_days")
+    if days is not None and not days.lstrip("-").isdigit():
+        raise doc.fail(f"{path}.working_days", f"working_days must be a whole number, got {days!r}")
+
+
+def _parse_states(doc: Doc, value: Any) -> tuple[StateDef, ...]:
     states: list[StateDef] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(_list(doc, value, "states", non_empty=True)):
@@ -264,7 +204,7 @@ def _parse_states(doc: _Doc, value: Any) -> tuple[StateDef, ...]:
     return tuple(states)
 
 
-def _parse_terminal(doc: _Doc, value: Any, names: Sequence[str]) -> frozenset[str]:
+def _parse_terminal(doc: Doc, value: Any, names: Sequence[str]) -> frozenset[str]:
     terminal: list[str] = []
     for j, item in enumerate(_list(doc, value, "terminal", non_empty=True)):
         state = _known(doc, item, f"terminal[{j}]", "state", names)
@@ -275,7 +215,7 @@ def _parse_terminal(doc: _Doc, value: Any, names: Sequence[str]) -> frozenset[st
 
 
 def _parse_sources(
-    doc: _Doc, value: Any, path: str, names: Sequence[str], terminal: frozenset[str]
+    doc: Doc, value: Any, path: str, names: Sequence[str], terminal: frozenset[str]
 ) -> tuple[str, ...]:
     if value == ANY_SOURCE:
         return tuple(n for n in names if n not in terminal)
@@ -294,7 +234,7 @@ def _parse_sources(
     return tuple(sources)
 
 
-def _parse_roles(doc: _Doc, value: Any, path: str) -> frozenset[str]:
+def _parse_roles(doc: Doc, value: Any, path: str) -> frozenset[str]:
     roles = set()
     for j, role in enumerate(_list(doc, value, path, non_empty=True)):
         if role in READ_ONLY_ROLES:
@@ -304,14 +244,14 @@ def _parse_roles(doc: _Doc, value: Any, path: str) -> frozenset[str]:
 
 
 def _parse_names(
-    doc: _Doc, item: dict[Any, Any], key: str, path: str, what: str, known: Sequence[str]
+    doc: Doc, item: dict[Any, Any], key: str, path: str, what: str, known: Sequence[str]
 ) -> tuple[str, ...]:
     values = _list(doc, item.get(key, []), f"{path}.{key}")
     return tuple(_known(doc, v, f"{path}.{key}[{j}]", what, known) for j, v in enumerate(values))
 
 
 def _parse_transition(
-    doc: _Doc, item: Any, path: str, names: Sequence[str], terminal: frozenset[str]
+    doc: Doc, item: Any, path: str, names: Sequence[str], terminal: frozenset[str]
 ) -> TransitionDef:
     item = _mapping(doc, item, path, _TRANSITION_KEYS)
     trigger = _ident(doc, item["trigger"], f"{path}.trigger", "trigger")
@@ -321,6 +261,7 @@ def _parse_transition(
     dest = item["dest"]
     if dest != SAME_STATE:
         dest = _known(doc, dest, f"{path}.dest", "state", names)
+    effects = _list(doc, item.get("effects", []), f"{path}.effects")
     return TransitionDef(
         trigger=trigger,
         sources=sources,
@@ -329,11 +270,12 @@ def _parse_transition(
         guards=_parse_names(doc, item, "guards", path, "guard", list(GUARDS)),
         requires=_parse_names(doc, item, "requires", path, "requirement", list(REQUIREMENTS)),
         label=_text(doc, item["label"], f"{path}.label") if "label" in item else "",
+        effects=tuple(_parse_effect(doc, e, f"{path}.effects[{j}]") for j, e in enumerate(effects)),
     )
 
 
 def _parse_transitions(
-    doc: _Doc, value: Any, names: Sequence[str], terminal: frozenset[str]
+    doc: Doc, value: Any, names: Sequence[str], terminal: frozenset[str]
 ) -> tuple[TransitionDef, ...]:
     items = _list(doc, value, "transitions", non_empty=True)
     return tuple(
@@ -345,7 +287,7 @@ def _parse_transitions(
 # --- whole-graph checks -----------------------------------------------------------------------
 
 
-def _check_roles_agree(doc: _Doc, transitions: Sequence[TransitionDef]) -> None:
+def _check_roles_agree(doc: Doc, transitions: Sequence[TransitionDef]) -> None:
     """Roles are checked before the machine picks an alternative, so a trigger has one set."""
     first: dict[str, int] = {}
     for i, t in enumerate(transitions):
@@ -359,7 +301,7 @@ def _check_roles_agree(doc: _Doc, transitions: Sequence[TransitionDef]) -> None:
             )
 
 
-def _check_alternatives(doc: _Doc, transitions: Sequence[TransitionDef]) -> None:
+def _check_alternatives(doc: Doc, transitions: Sequence[TransitionDef]) -> None:
     """Alternatives are tried in order: a later one whose guards include all of an earlier
     one's can never fire (equal guard sets are the plain duplicate)."""
     earlier: dict[tuple[str, str], list[int]] = {}
@@ -403,7 +345,7 @@ def _closure(start: Iterable[str], graph: Mapping[str, set[str]]) -> set[str]:
 
 
 def _check_graph(
-    doc: _Doc,
+    doc: Doc,
     states: Sequence[StateDef],
     initial: str,
     terminal: frozenset[str],
@@ -436,7 +378,7 @@ def _check_graph(
 
 
 def _check_planning(
-    doc: _Doc,
+    doc: Doc,
     states: Sequence[StateDef],
     terminal: frozenset[str],
     transitions: Sequence[TransitionDef],
@@ -463,7 +405,7 @@ def _check_planning(
 
 def parse_definition(text: str, source: str) -> WorkflowDefinition:
     """Parse and check a definition; `source` names it in error messages."""
-    doc = _read_yaml(text, source)
+    doc = read_yaml(text, source)
     top = _mapping(doc, doc.data, "", _TOP_KEYS)
     name, version, title = _parse_header(doc, top)
     states = _parse_states(doc, top["states"])

@@ -170,7 +170,7 @@ def _store(
         head = heads[a.case_id]
         defn = workflows.stored(uow.connection, head.workflow_name, head.workflow_version)
         request = Request(RESCHEDULE_TRIGGER, PLANNER_ACTOR, "system", payload)
-        apply_request(store, batch, defn, head, request, now)
+        apply_request(store, batch, defn, head, request, now, follow_reschedule=False)
         notice_due, evidence_due = ctx.due_dates(a.day)
         slots.append(
             {
