@@ -159,7 +159,7 @@ def test_the_example_decision_parses_as_issued() -> None:
     assert (decision.team, decision.number, decision.date) == (
         "Đoàn 1",
         "125/QĐ-SNV",
-        date(2026, 7, 30),
+        date(2026, 7, 27),
     )
     assert decision.members == ((BINH, LEAD), (CUONG, MEMBER), (DUNG, SECRETARY))
     assert decision.lead == BINH and decision.supersedes is None
@@ -205,7 +205,7 @@ def test_a_decision_is_recorded_and_listed(hanoi: Cli, write) -> None:  # type: 
     result = _decide(hanoi, write, DOAN_1)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
-        "hanoi-2026: Đoàn 1 formed by decision 125/QĐ-SNV of 30/07/2026 "
+        "hanoi-2026: Đoàn 1 formed by decision 125/QĐ-SNV of 27/07/2026 "
         f"(trưởng đoàn {BINH}, 3 members)\n"
     )
     (listed,) = _listed(hanoi)
@@ -214,7 +214,7 @@ def test_a_decision_is_recorded_and_listed(hanoi: Cli, write) -> None:  # type: 
         "recorded_by", "recorded_at", "current", "hash",
     }  # fmt: skip
     assert listed["seq"] == 1 and listed["team"] == "Đoàn 1" and listed["number"] == "125/QĐ-SNV"
-    assert (listed["date"], listed["signer"]) == ("2026-07-30", "Nguyễn Văn An")
+    assert (listed["date"], listed["signer"]) == ("2026-07-27", "Nguyễn Văn An")
     assert listed["members"] == DOAN_1["members"]
     assert listed["supersedes"] is None and listed["current"] is True
     assert listed["recorded_by"] == "lan" and listed["recorded_at"].endswith("+07:00")
@@ -279,7 +279,7 @@ def test_a_new_decision_supersedes_the_current_one(hanoi: Cli, write, engine: En
     )
     wrong = _decide(hanoi, write, {**kien_toan, "supersedes": "99/QĐ-SNV"})
     assert wrong.exit_code == 2 and "current decision is 125/QĐ-SNV, not 99/QĐ-SNV" in wrong.stderr
-    earlier = _decide(hanoi, write, {**kien_toan, "supersedes": "125/QĐ-SNV", "date": "2026-07-29"})
+    earlier = _decide(hanoi, write, {**kien_toan, "supersedes": "125/QĐ-SNV", "date": "2026-07-24"})
     assert earlier.exit_code == 2 and "field 'date'" in earlier.stderr
     first_of_its_team = _decide(hanoi, write, {**DOAN_2, "supersedes": "125/QĐ-SNV"})
     assert first_of_its_team.exit_code == 2 and "nothing to supersede" in first_of_its_team.stderr

@@ -28,7 +28,7 @@ app = new_app("Cases: one inspection of one unit in a campaign.")
 DATA_FILE = typer.Option(None, "--data-file", help="JSON object with the data.")
 ACTOR = typer.Option(..., "--actor", help="Who acts (name or account).")
 ROLE = typer.Option(
-    ..., "--role", help="Role acted in: team_lead, inspector, unit, auditor, system."
+    ..., "--role", help="Role acted in: team_lead, inspector, unit, signer, auditor, system."
 )
 
 

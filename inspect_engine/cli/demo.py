@@ -13,24 +13,9 @@ from typing import Any
 import typer
 
 from inspect_engine.bootstrap import bootstrap
-from inspect_engine.cli.common import runtime, say, write_file
+from inspect_engine.cli.common import say, write_file
 from inspect_engine.errors import InputError
-from inspect_engine.settings import data_dir
-
-SERIOUS = {"findings": [{"area": 2, "severity": "serious", "text": "Chưa niêm yết đủ TTHC"}]}
-MINOR = {"findings": [{"area": 6, "severity": "minor", "text": "Cổng dịch vụ công chưa cập nhật"}]}
-REPORT = {"summary": "Đã niêm yết đủ thủ tục hành chính", "documents": ["Báo cáo khắc phục"]}
-LIFECYCLE = (
-    ("announce", "team_lead", None),
-    ("request_evidence", "team_lead", None),
-    ("record_visit", "inspector", None),
-    ("record_findings", "team_lead", SERIOUS),
-    ("request_remediation", "team_lead", None),
-    ("report_remediation", "unit", REPORT),
-    ("reinspect_fail", "inspector", MINOR),
-    ("report_remediation", "unit", REPORT),
-    ("reinspect_pass", "inspector", None),
-)
+from inspect_engine.settings import DISPLAY_TZ, data_dir
 
 
 def demo(
@@ -40,12 +25,15 @@ def demo(
     """Run the whole demo on a fresh SQLite database in --dir (ignores --db).
 
     Imports Hanoi's units, creates the 2026 campaign, plans its visits as of the plan's date
-    (calendar files plan.ics and plan.html), walks one case through its whole lifecycle with a
-    re-inspection, and verifies the audit chains.
+    (calendar files plan.ics and plan.html), records the decisions forming the teams, walks one
+    case the announced way (notice, submissions, minutes, findings, approved conclusion,
+    remediation, re-inspection) and one the unannounced way to closed, and verifies the audit
+    chains. The demo keeps its own clock, from the plan's date on.
 
     Example: inspect-engine demo --dir ./demo
     """
-    from inspect_engine.services import audit, campaigns, cases, units
+    from inspect_engine.cli.demo_story import Story, start_of
+    from inspect_engine.services import audit, campaigns, units
     from inspect_engine.services.planning import exports
     from inspect_engine.services.planning.make import make_plan
     from inspect_engine.services.planning.views import check_plan, planned_visits
@@ -58,7 +46,8 @@ def demo(
     for stale in (db_file, db_file.with_suffix(".db-wal"), db_file.with_suffix(".db-shm")):
         stale.unlink(missing_ok=True)
     examples = data_dir("examples")
-    clock = runtime(ctx).clock
+    spec = campaigns.read_campaign_file(examples / "hanoi-2026.toml")[0]
+    clock = start_of(spec.plan.date)
     with bootstrap(f"sqlite:///{db_file}", clock=clock).unit_of_work(schema="upgrade") as uow:
         say(f"database: {db_file}")
         report = units.import_units(uow, examples / "hanoi-units.csv", clock=clock)
@@ -85,13 +74,17 @@ def demo(
         teams = [t.name for t in spec.teams]
         write_file(directory / "plan.html", exports.to_html(summary.key, spec.title, teams, visits))
         say(f"  calendars: {directory / 'plan.ics'}, {directory / 'plan.html'}")
+        story = Story(uow, spec, spec.working_calendar(), clock, say)
+        story.form_teams()
+        kind_of = {u.code: u.kind for u in units.list_units(uow)}
         first = visits[0]
-        for trigger, role, payload in LIFECYCLE:
-            request = cases.Request(trigger, "demo", role, payload)
-            cases.advance(uow, first.case_id, request, clock=clock)
-        view = audit.show_case(uow, first.case_id)
-        say(f"case {first.case_id} ({first.unit_name}), one event per step:")
-        say("  " + " -> ".join(_step(e.trigger, e.to_state, e.payload) for e in view.events))
+        asked = campaigns.unit_appendices(uow, spec.key, first.unit_code)[0].appendices
+        required = [a.code for a in asked.required]
+        story.announced(first, kind_of[first.unit_code], required)
+        _walked(audit.show_case(uow, first.case_id), f"asked for {', '.join(required)}")
+        other = next(v for v in reversed(visits) if v.team != first.team)
+        story.unannounced(other, kind_of[other.unit_code], other.date)
+        _walked(audit.show_case(uow, other.case_id), "unannounced")
         verified = audit.verify_campaign(uow, summary.key)
         say(
             f"audit: {verified.events} events in {verified.cases} cases, chains "
@@ -114,12 +107,33 @@ def _command() -> str:
         return str(script)
 
 
+def _walked(view: Any, how: str) -> None:
+    from inspect_engine.domain.events import as_utc
+
+    say(f"case {view.id} ({view.unit_code}, {how}), one event per step:")
+    for event in view.events:
+        at = as_utc(event.at).astimezone(DISPLAY_TZ)
+        say(f"  {at:%d/%m} {_step(event.trigger, event.to_state, event.payload)}")
+
+
 def _step(trigger: str, state: str, payload: Mapping[str, Any]) -> str:
-    """A state in the walk; the planner's `reschedule` leaves the state as it is, so say what
-    it did rather than print a bare `planned -> planned`."""
+    """A step of the walk, with what it recorded; a step that leaves the state as it is (the
+    planner's `reschedule`, a partial delivery) says what it did."""
+    assessed = payload.get("assessed", {})
     if trigger == "open":
-        return f"{state} (opened)"
+        return f"open -> {state}"
     if trigger == "reschedule":
         day = date.fromisoformat(str(payload["visit_date"]))
-        return f"{state} (visit planned: {day:%d/%m/%Y}, {payload['team']})"
-    return state
+        team = f", {payload['team']}" if "team" in payload else ""
+        return f"reschedule -> {state} (visit {day:%d/%m/%Y}{team}: {payload['reason']})"
+    if trigger == "receive_submission":
+        codes = ", ".join(payload["submission"]["appendices"])
+        late = assessed["late_working_days"]
+        when = "on time" if not late else f"{late} working day{'s' * (late > 1)} late"
+        return f"receive_submission -> {state} ({codes}, {when})"
+    if "minutes" in payload:
+        return f"{trigger} -> {state} (biên bản {payload['minutes']['number']})"
+    if trigger == "approve_conclusion" and "remediation_due" in assessed:
+        due = date.fromisoformat(assessed["remediation_due"])
+        return f"{trigger} -> {state} (remediation due {due:%d/%m/%Y})"
+    return f"{trigger} -> {state}"
