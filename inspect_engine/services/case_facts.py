@@ -129,37 +129,3 @@ def effects_of(
             args["due"] = deadline_due(call, load(), payload, at).isoformat()
         effects.append({"effect": call.effect, "args": args})
     return effects
-
-
-_MOVE_SQL = text(
-    "UPDATE inspection_case SET visit_date = :day, plan_team = :team, notice_due = :notice, "
-    "evidence_due = :evidence WHERE id = :id"
-)
-
-
-def follow_visit(
-    conn: Connection, head: CaseHead, payload: Mapping[str, Any], facts: CaseFacts
-) -> None:
-    """A `reschedule` fired by a person moves the case's planned visit (and its team, if given)
-    and the notice and evidence due dates with it, as the planner would have stored them."""
-    day = date.fromisoformat(str(payload["visit_date"]))
-    calendar = facts.calendar
-    if not calendar.is_working_day(day):
-        why = calendar.day_off_reason(day) or "a day off"
-        raise InputError(f"visit_date {day:%d/%m/%Y} is not a working day ({why})")
-    spec, _ = campaign_spec(conn, head.campaign_key)
-    team = payload.get("team", facts.team)
-    if team is not None and team not in {t.name for t in spec.teams}:
-        names = ", ".join(t.name for t in spec.teams)
-        raise InputError(f"team {team!r} is not a team of campaign {spec.key}; teams: {names}")
-    lead = spec.lead_times
-    conn.execute(
-        _MOVE_SQL,
-        {
-            "id": head.id,
-            "day": day,
-            "team": team,
-            "notice": calendar.add_working_days(day, -lead.notice_working_days),
-            "evidence": calendar.add_working_days(day, -lead.evidence_working_days),
-        },
-    )

@@ -24,12 +24,17 @@ from inspect_engine.domain.workflow.machine import (
     fire,
     needs_history,
 )
-from inspect_engine.domain.workflow.model import RESCHEDULE_TRIGGER, WorkflowDefinition
+from inspect_engine.domain.workflow.model import (
+    RESCHEDULE_TRIGGER,
+    SAME_STATE,
+    WorkflowDefinition,
+)
 from inspect_engine.domain.workflow.rules import GuardContext
 from inspect_engine.errors import ConflictError, InputError, NotFound
 from inspect_engine.services import workflows
-from inspect_engine.services.case_facts import effects_of, follow_visit, load_case_facts
+from inspect_engine.services.case_facts import effects_of, load_case_facts
 from inspect_engine.services.clock import Clock, shown, utc_now
+from inspect_engine.services.visit_moves import follow_visit
 from inspect_engine.storage.event_store import CaseHead, EventStore, StaleCase, WriteConflict
 from inspect_engine.storage.uow import UnitOfWork
 
@@ -194,9 +199,12 @@ def apply_request(
     assessed = check_requirements(defn, transition, ctx)
     if assessed:
         payload[ASSESSED] = assessed
-    effects: Sequence[Mapping[str, Any]] = entry_effects(defn, model.state)
-    if transition.effects or defn.counts_deadlines(model.state):
-        calls = (*transition.effects, *defn.state(model.state).on_enter)
+    # A transition that stays (`dest: "="`) does not enter its state again: it queues its own
+    # effects only, so a partial delivery or a moved date does not restart the state's deadlines.
+    stays = transition.dest == SAME_STATE
+    effects: Sequence[Mapping[str, Any]] = () if stays else entry_effects(defn, model.state)
+    if transition.effects or (not stays and defn.counts_deadlines(model.state)):
+        calls = (*transition.effects, *(() if stays else defn.state(model.state).on_enter))
         effects = effects_of(calls, lambda: ctx.facts, payload, at)
     if follow_reschedule and transition.trigger == RESCHEDULE_TRIGGER:
         follow_visit(store.conn, head, payload, ctx.facts)

@@ -1,0 +1,109 @@
+"""A visit moved by a person (`reschedule`): the case's planned slot follows, and the plan's
+hard constraints hold for the new slot as they do for the planner's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from inspect_engine.domain.campaign.model import CampaignSpec
+from inspect_engine.domain.workflow.context import CaseFacts
+from inspect_engine.errors import InputError
+from inspect_engine.services.case_facts import campaign_spec
+from inspect_engine.storage.event_store import CaseHead
+
+_MOVE_SQL = text(
+    "UPDATE inspection_case SET visit_date = :day, plan_team = :team, notice_due = :notice, "
+    "evidence_due = :evidence WHERE id = :id"
+)
+
+
+def follow_visit(
+    conn: Connection, head: CaseHead, payload: Mapping[str, Any], facts: CaseFacts
+) -> None:
+    """A `reschedule` fired by a person moves the case's planned visit (and its team, if given)
+    and the notice and evidence due dates with it, as the planner would have stored them."""
+    day = date.fromisoformat(str(payload["visit_date"]))
+    calendar = facts.calendar
+    if not calendar.is_working_day(day):
+        why = calendar.day_off_reason(day) or "a day off"
+        raise InputError(f"visit_date {day:%d/%m/%Y} is not a working day ({why})")
+    spec, _ = campaign_spec(conn, head.campaign_key)
+    team = payload.get("team", facts.team)
+    if team is not None:
+        _check_slot(conn, spec, head, team, day)
+    lead = spec.lead_times
+    conn.execute(
+        _MOVE_SQL,
+        {
+            "id": head.id,
+            "day": day,
+            "team": team,
+            "notice": calendar.add_working_days(day, -lead.notice_working_days),
+            "evidence": calendar.add_working_days(day, -lead.evidence_working_days),
+        },
+    )
+
+
+def _check_slot(conn: Connection, spec: CampaignSpec, head: CaseHead, team: str, day: date) -> None:
+    """The hard constraints of the plan hold for a moved visit too: the team's days off and
+    its visits per day, the unit's blackout days, the window."""
+    by_name = {t.name: t for t in spec.teams}
+    if team not in by_name:
+        raise InputError(
+            f"team {team!r} is not a team of campaign {spec.key}; teams: {', '.join(by_name)}"
+        )
+    if not spec.window_start <= day <= spec.window_end:
+        raise InputError(
+            f"visit_date {day:%d/%m/%Y} is outside the campaign's window "
+            f"{spec.window_start:%d/%m/%Y} .. {spec.window_end:%d/%m/%Y}"
+        )
+    key = {
+        "key": head.campaign_key,
+        "team": team,
+        "day": day,
+        "id": head.id,
+        "unit": head.unit_code,
+    }
+    off = (
+        day in by_name[team].unavailable
+        or conn.execute(
+            text(
+                "SELECT 1 FROM team_unavailable WHERE campaign_key = :key AND team = :team "
+                "AND day = :day"
+            ),
+            key,
+        ).first()
+    )
+    if off:
+        raise InputError(f"{team} cannot visit on {day:%d/%m/%Y} (a day off of the team)")
+    blackout = (
+        day in spec.blackouts.get(head.unit_code, ())
+        or conn.execute(
+            text(
+                "SELECT 1 FROM unit_blackout WHERE campaign_key = :key AND unit_code = :unit "
+                "AND day = :day"
+            ),
+            key,
+        ).first()
+    )
+    if blackout:
+        raise InputError(f"unit {head.unit_code} asked not to be visited on {day:%d/%m/%Y}")
+    taken = (
+        conn.execute(
+            text(
+                "SELECT count(*) FROM inspection_case WHERE campaign_key = :key "
+                "AND plan_team = :team AND visit_date = :day AND id != :id"
+            ),
+            key,
+        ).scalar()
+        or 0
+    )
+    if taken >= by_name[team].visits_per_day:
+        raise InputError(
+            f"{team} already has {taken} visit{'s' * (taken > 1)} on {day:%d/%m/%Y}, its "
+            f"{by_name[team].visits_per_day} a day: choose another day or team"
+        )
