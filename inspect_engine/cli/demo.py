@@ -81,10 +81,13 @@ def demo(
         asked = campaigns.unit_appendices(uow, spec.key, first.unit_code)[0].appendices
         required = [a.code for a in asked.required]
         story.announced(first, kind_of[first.unit_code], required)
-        _walked(audit.show_case(uow, first.case_id), f"asked for {', '.join(required)}")
+        _walked(
+            audit.show_case(uow, first.case_id), first.unit_name, f"asked for {', '.join(required)}"
+        )
         other = next(v for v in reversed(visits) if v.team != first.team)
-        story.unannounced(other, kind_of[other.unit_code], other.date)
-        _walked(audit.show_case(uow, other.case_id), "unannounced")
+        after = story.free_day(other.team, story.calendar.add_working_days(clock.now.date(), 1))
+        story.unannounced(other, kind_of[other.unit_code], after)
+        _walked(audit.show_case(uow, other.case_id), other.unit_name, "unannounced")
         verified = audit.verify_campaign(uow, summary.key)
         say(
             f"audit: {verified.events} events in {verified.cases} cases, chains "
@@ -107,10 +110,10 @@ def _command() -> str:
         return str(script)
 
 
-def _walked(view: Any, how: str) -> None:
+def _walked(view: Any, name: str, how: str) -> None:
     from inspect_engine.domain.events import as_utc
 
-    say(f"case {view.id} ({view.unit_code}, {how}), one event per step:")
+    say(f"case {view.id} ({name}, {how}), one event per step:")
     for event in view.events:
         at = as_utc(event.at).astimezone(DISPLAY_TZ)
         say(f"  {at:%d/%m} {_step(event.trigger, event.to_state, event.payload)}")

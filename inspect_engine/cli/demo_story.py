@@ -137,12 +137,23 @@ class Story:
         self.clock.at(cal.add_working_days(due, -2), 10)
         report = {"summary": "Đã niêm yết đầy đủ thủ tục hành chính", "documents": ["Báo cáo"]}
         self.fire(case, "report_remediation", "unit", "van-thu-don-vi", report)
-        again = cal.add_working_days(due, 3)
+        again = self.free_day(visit.team, cal.add_working_days(due, 3))
         move = {"visit_date": again.isoformat(), "reason": "Hẹn tái kiểm tra việc niêm yết TTHC"}
         self.fire(case, "reschedule", "team_lead", team_lead, move)
         self.clock.at(again, 16)
         minutes = self._minutes(visit, kind, "02/BB-ĐKT", again)
         self.fire(case, "reinspect_pass", "inspector", team_lead, minutes)
+
+    def free_day(self, team: str, day: date) -> date:
+        """The first working day from `day` on which `team` is free: no visit, not a day off."""
+        from inspect_engine.services.planning.views import planned_visits
+
+        busy = {v.date for v in planned_visits(self.uow, self.spec.key, team)}
+        busy |= set(next(t.unavailable for t in self.spec.teams if t.name == team))
+        day = self.calendar.next_working_day(day)
+        while day in busy:
+            day = self.calendar.add_working_days(day, 1)
+        return day
 
     def unannounced(self, visit: PlannedVisit, kind: str, day: date) -> None:
         """A visit without notice, findings without shortcomings, the conclusion closes it."""
