@@ -19,6 +19,7 @@ SIGNER = ("--actor", "Nguyễn Văn An", "--role", "signer")
 CLERK = ("--actor", "van-thu-snv")  # the records office enters the decisions
 CALENDAR = WorkingCalendar([2026])
 DECISIONS = EXAMPLES / "decisions"
+DECISION_OF = {"Đoàn 1": "125/QĐ-SNV", "Đoàn 2": "126/QĐ-SNV", "Đoàn 3": "127/QĐ-SNV"}
 
 
 @pytest.fixture
@@ -97,9 +98,8 @@ def test_the_announced_path_records_what_arrived_and_when(planned: Cli, tmp_path
     }
     assert deadlines["submission_due"]["due"] == visit["evidence_due"]
     assert deadlines["visit"]["due"] == visit["date"]
-    assert {"effect": "issue_notice", "args": {"notice": "thong-bao-kiem-tra"}} in (
-        announce["effects"]
-    )
+    decision = {"notice": "thong-bao-kiem-tra", "team_decision": DECISION_OF[visit["team"]]}
+    assert {"effect": "issue_notice", "args": decision} in announce["effects"]
 
     on_time = advance(
         planned, tmp_path, case, "receive_submission", UNIT, delivery(due, "Phụ lục 1")
@@ -138,7 +138,11 @@ def test_the_announced_path_records_what_arrived_and_when(planned: Cli, tmp_path
     event = history(planned, case)[-1]
     remediation_due = CALENDAR.add_working_days(signed, 10).isoformat()
     assert event["payload"]["assessed"]["remediation_due"] == remediation_due
-    assert {"effect": "issue_notice", "args": {"notice": "thong-bao-ket-luan"}} in event["effects"]
+    conclusion_notice = {
+        "notice": "thong-bao-ket-luan",
+        "team_decision": DECISION_OF[visit["team"]],
+    }
+    assert {"effect": "issue_notice", "args": conclusion_notice} in event["effects"]
     started = [e["args"] for e in event["effects"] if e["effect"] == "start_deadline"]
     assert started == [
         {"deadline": "remediation_report_due", "from": "data.assessed.remediation_due",
@@ -246,7 +250,8 @@ def test_a_moved_visit_moves_the_plan_and_tells_the_unit(planned: Cli, tmp_path:
     assert (moved["date"], moved["team"]) == (free.isoformat(), visit["team"])
     assert moved["evidence_due"] == CALENDAR.add_working_days(free, -3).isoformat()
     effects = history(planned, case)[-1]["effects"]
-    assert {"effect": "issue_notice", "args": {"notice": "thong-bao-doi-lich"}} in effects
+    moved_notice = {"notice": "thong-bao-doi-lich", "team_decision": DECISION_OF[visit["team"]]}
+    assert {"effect": "issue_notice", "args": moved_notice} in effects
     dues = {e["args"]["deadline"]: e["args"]["due"] for e in effects if "due" in e["args"]}
     assert dues == {"visit": free.isoformat(), "submission_due": moved["evidence_due"]}
     assert planned("plan", "check", "hanoi-2026").exit_code == 0

@@ -121,11 +121,14 @@ def effects_of(
     at: datetime,
 ) -> list[dict[str, Any]]:
     """The effects a transition queues, as recorded in its event: a deadline that says where it
-    counts from gets its `due` date, so whoever fires it needs to know nothing of the workflow."""
+    counts from gets its `due` date, so whoever fires it needs to know nothing of the workflow;
+    a notice names the decision that formed the case's team, which it cites."""
     effects = []
     for call in calls:
         args: dict[str, Any] = dict(call.args)
         if call.effect == "start_deadline" and "from" in args:
             args["due"] = deadline_due(call, load(), payload, at).isoformat()
+        elif call.effect == "issue_notice" and (decision := load().team_decision) is not None:
+            args["team_decision"] = decision
         effects.append({"effect": call.effect, "args": args})
     return effects
