@@ -17,6 +17,7 @@ from inspect_engine.cli.common import (
     new_app,
     print_json,
     print_table,
+    read_json_object,
     say,
     unit_of_work,
 )
@@ -105,18 +106,7 @@ def show(
 
 
 def _payload(data_file: Path | None) -> dict[str, Any]:
-    if data_file is None:
-        return {}
-    try:
-        data = json.loads(data_file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", source=str(data_file)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise InputError(f"not UTF-8 JSON: {exc}", source=str(data_file), line=line) from None
-    if not isinstance(data, dict):
-        raise InputError("the data must be a JSON object", source=str(data_file), line=1)
-    return data
+    return {} if data_file is None else read_json_object(data_file)
 
 
 def _at(text: str | None, option: str = "--at") -> datetime | None:
