@@ -8,14 +8,15 @@ Only the calendar is imported here: no database, no solver.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from inspect_engine.cli.common import JSON_HELP, print_json, print_table, say
-from inspect_engine.domain import calendar as cal
-from inspect_engine.domain import national_days as nd
 from inspect_engine.errors import InputError
+
+if TYPE_CHECKING:
+    from inspect_engine.domain import national_days as nd
 
 _KIND_LABELS = {"off": "day off", "weekend": "holiday on a weekend", "worked": "worked"}
 
@@ -28,6 +29,8 @@ def kind(row: nd.NationalDay) -> str:
 
 
 def _weekday(day: date) -> str:
+    from inspect_engine.domain import national_days as nd
+
     name = nd.WEEKDAY_NAMES[day.weekday()]
     return name[0].upper() + name[1:]
 
@@ -42,6 +45,9 @@ def show(
 
     Example: inspect-engine calendar 2026 --json
     """
+    from inspect_engine.domain import calendar as cal
+    from inspect_engine.domain import national_days as nd
+
     try:
         rows = nd.national_days(year)
     except ValueError as exc:
@@ -147,6 +153,9 @@ days per month (`--json` for scripts).
 
 def render_doc() -> str:
     """docs/calendar.md: every row of the table with its source, by year."""
+    from inspect_engine.domain import calendar as cal
+    from inspect_engine.domain import national_days as nd
+
     first, last = nd.TABLE_YEARS[0], nd.TABLE_YEARS[-1]
     lines = [_DOC_HEAD.format(first=first, last=last).rstrip("\n"), ""]
     for year in nd.TABLE_YEARS:

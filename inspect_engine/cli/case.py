@@ -65,7 +65,9 @@ def show(
     ctx: typer.Context,
     case_id: int = CASE_ID,
     as_of: str = typer.Option(
-        None, "--as-of", help="Show the case as it stood then (ISO; Asia/Ho_Chi_Minh if no offset)."
+        None,
+        "--as-of",
+        help="Show the case as it stood then (ISO; Vietnam time, +07:00, if no offset).",
     ),
     as_json: bool = AS_JSON,
 ) -> None:
@@ -128,7 +130,9 @@ def advance(
     role: str = ROLE,
     data_file: Path = DATA_FILE,
     at: str = typer.Option(
-        None, "--at", help="When it happened (ISO; Asia/Ho_Chi_Minh if no offset). Default: now."
+        None,
+        "--at",
+        help="When it happened (ISO; Vietnam time, +07:00, if no offset). Default: now.",
     ),
     expect_version: int = typer.Option(
         None, "--expect-version", help="Refuse if the case is no longer at this version."
