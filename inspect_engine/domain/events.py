@@ -106,20 +106,39 @@ def seal(event: Event, *, prev_hash: str, chain_seq: int, chain_prev_hash: str) 
     )
 
 
-def verify_case(events: Sequence[Event]) -> list[str]:
-    """Problems in one case's chain (events in seq order); [] when intact."""
+class ChainLink(NamedTuple):
+    """One record of a hash chain, as the chain check sees it."""
+
+    where: str  # how a problem names the record
+    seq: int
+    prev_hash: str
+    stored_hash: str
+    content_hash: str  # recomputed from the record's content
+
+
+def chain_problems(links: Iterable[ChainLink], noun: str, position: str) -> list[str]:
+    """Problems of a chain numbered from 1, each link pointing at the one before: a gap (a
+    record removed), a broken link, a record whose content no longer matches its hash."""
     problems = []
     prev = GENESIS
-    for expected_seq, event in enumerate(events, start=1):
-        where = f"case {event.case_id} event {event.seq}"
-        if event.seq != expected_seq:
-            problems.append(f"{where}: expected seq {expected_seq} (an event is missing)")
-        if event.prev_hash != prev:
-            problems.append(f"{where}: previous hash does not match event {event.seq - 1}")
-        if event_hash(event) != event.hash:
-            problems.append(f"{where}: content does not match its hash (altered)")
-        prev = event.hash
+    for expected, link in enumerate(links, start=1):
+        if link.seq != expected:
+            problems.append(f"{link.where}: expected {position} {expected} (a {noun} is missing)")
+        if link.prev_hash != prev:
+            problems.append(f"{link.where}: previous hash does not match {noun} {link.seq - 1}")
+        if link.content_hash != link.stored_hash:
+            problems.append(f"{link.where}: content does not match its hash (altered)")
+        prev = link.stored_hash
     return problems
+
+
+def verify_case(events: Sequence[Event]) -> list[str]:
+    """Problems in one case's chain (events in seq order); [] when intact."""
+    links = (
+        ChainLink(f"case {e.case_id} event {e.seq}", e.seq, e.prev_hash, e.hash, event_hash(e))
+        for e in events
+    )
+    return chain_problems(links, "event", "seq")
 
 
 def verify_campaign_chain(events: Iterable[Event]) -> list[str]:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from inspect_engine.domain.campaign.model import CampaignSpec, Team
-from inspect_engine.domain.events import GENESIS, as_utc, canonical
+from inspect_engine.domain.events import GENESIS, ChainLink, as_utc, canonical, chain_problems
 from inspect_engine.domain.text import clean
 from inspect_engine.errors import InputError
 
@@ -224,17 +224,17 @@ def verify_chain(
 ) -> list[str]:
     """Problems in a campaign's decision chain (records in seq order); [] when intact. `head` is
     the (seq, hash) the campaign recorded for its last decision: it catches a removed last one."""
-    problems = []
-    prev = GENESIS
-    for expected, record in enumerate(records, start=1):
-        where = f"decision {record.seq} ({record.decision.team}, {record.decision.number})"
-        if record.seq != expected:
-            problems.append(f"{where}: expected decision {expected} (a decision is missing)")
-        if record.prev_hash != prev:
-            problems.append(f"{where}: previous hash does not match decision {record.seq - 1}")
-        if record_hash(record) != record.hash:
-            problems.append(f"{where}: content does not match its hash (altered)")
-        prev = record.hash
+    links = (
+        ChainLink(
+            f"decision {r.seq} ({r.decision.team}, {r.decision.number})",
+            r.seq,
+            r.prev_hash,
+            r.hash,
+            record_hash(r),
+        )
+        for r in records
+    )
+    problems = chain_problems(links, "decision", "decision")
     if head is not None:
         seq, hash_ = (records[-1].seq, records[-1].hash) if records else (0, GENESIS)
         if seq != head[0]:
