@@ -75,6 +75,12 @@ def test_advance_all_reports_the_states_it_moved_between(hanoi: Cli) -> None:
     )
 
 
+def test_advance_all_on_an_unknown_campaign_says_so(hanoi: Cli) -> None:
+    result = hanoi("case", "advance-all", "hanoi-2062", "announce", "--state", "planned", *LEAD)
+    assert result.exit_code == 2
+    assert "no campaign 'hanoi-2062'" in result.stderr
+
+
 def test_times_in_messages_are_shown_in_vietnam_time(hanoi: Cli) -> None:
     assert hanoi("case", "advance", "1", "announce", *LEAD).exit_code == 0
     result = hanoi("case", "advance", "1", "request_evidence", *LEAD, "--at", "2026-08-03T08:00")

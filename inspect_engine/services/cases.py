@@ -303,6 +303,10 @@ def advance_all(
     with uow, _collector_paused():
         store = EventStore(uow.connection)
         heads = store.cases(campaign_key, state)
+        if not heads and not store.has_campaign(campaign_key):
+            raise NotFound(
+                f"no campaign {campaign_key!r}; see `inspect-engine campaign list`", field="KEY"
+            )
         batch = Batch(store)
         now = clock()
         results = []

@@ -62,6 +62,7 @@ _SQL = {
     "FROM inspection_case c WHERE id = :id",
     # Serialises the appends of one campaign (PostgreSQL; SQLite takes its write lock instead).
     "lock_campaign": "SELECT key FROM campaign WHERE key = :key FOR NO KEY UPDATE",
+    "campaign": "SELECT key FROM campaign WHERE key = :key",
     "cases": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE campaign_key = :key ORDER BY id",
     "cases_in": f"SELECT {_CASE_COLUMNS} FROM inspection_case WHERE campaign_key = :key "
     "AND state = :state ORDER BY id",
@@ -223,6 +224,9 @@ class EventStore:
             except self._dbapi.OperationalError as exc:
                 self._raise_conflict(exc)
                 raise
+
+    def has_campaign(self, campaign_key: str) -> bool:
+        return self._run("campaign", (campaign_key,)).fetchone() is not None
 
     def chain_head(self, campaign_key: str) -> tuple[int, str]:
         row = self._run("chain_head", (campaign_key,)).fetchone()
