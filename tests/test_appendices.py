@@ -214,13 +214,13 @@ BAD = {
         (PL3, 'kinds = ["department"]\nfor_leads = "yes"'),
         1,
         "appendices[2].for_leads",
-        "must be bool",
+        "must be true or false",
     ),
     "unannounced_only not a boolean": (
         (PL4, 'kinds = ["department", "commune"]\nunannounced_only = 1'),
         1,
         "appendices[3].unannounced_only",
-        "must be bool",
+        "must be true or false",
     ),
     "appendix for no kind and not for leads": (
         (PL3, "kinds = []\nfor_leads = false"),
@@ -244,7 +244,7 @@ BAD = {
         ("visit_with_missing_appendices = false", 'visit_with_missing_appendices = "no"'),
         0,
         "rules.visit_with_missing_appendices",
-        "must be bool",
+        "must be true or false",
     ),
     "unknown field in rules": (
         ("visit_with_missing_appendices = false", "visit_with_missing = false"),

@@ -33,6 +33,16 @@ from inspect_engine.domain.text import clean
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
 
+# How a TOML value's expected type is named in an error message.
+_KIND_NAMES: dict[type, str] = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
+
 
 def parse_campaign(text: str, source: str) -> CampaignSpec:
     """Parse and validate a campaign file; raises InputError naming the line and field."""
@@ -76,7 +86,7 @@ class _Reader:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(where, f"must be {kind.__name__}, got {value!r}")
+            raise self.fail(where, f"must be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}")
         if isinstance(value, str):
             value = clean(value)
         return value  # type: ignore[no-any-return]
