@@ -55,13 +55,13 @@ def demo(
         summary = campaigns.create_campaign(
             uow, examples / "hanoi-2026.toml", workflows_dirs=[data_dir("workflows")], clock=clock
         )
-        kinds = Counter(u.kind for u in units.list_units(uow))
+        kind_of = {u.code: u.kind for u in units.list_units(uow)}
+        kinds = Counter(kind_of.values())
         say(f"campaign {summary.key}: {summary.title}")
         say(
             f"  {kinds['department']} departments, {kinds['commune']} communes/wards, "
             f"{summary.cases} open cases"
         )
-        _, spec = campaigns.get_campaign(uow, summary.key)
         plan = make_plan(uow, summary.key, as_of=spec.plan.date, clock=clock)
         say(
             f"plan as of {spec.plan.date:%d/%m/%Y} ({spec.plan.number}): {len(plan.visits)} "
@@ -76,7 +76,6 @@ def demo(
         say(f"  calendars: {directory / 'plan.ics'}, {directory / 'plan.html'}")
         story = Story(uow, spec, spec.working_calendar(), clock, say)
         story.form_teams()
-        kind_of = {u.code: u.kind for u in units.list_units(uow)}
         first = visits[0]
         asked = campaigns.unit_appendices(uow, spec.key, first.unit_code)[0].appendices
         required = [a.code for a in asked.required]

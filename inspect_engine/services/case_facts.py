@@ -22,6 +22,7 @@ from inspect_engine.domain.workflow.context import CaseFacts
 from inspect_engine.domain.workflow.model import EffectCall
 from inspect_engine.errors import InputError
 from inspect_engine.settings import DISPLAY_TZ
+from inspect_engine.storage.decision_queries import current_decision_query
 from inspect_engine.storage.event_store import CaseHead
 
 _specs: WeakKeyDictionary[Engine, dict[str, tuple[CampaignSpec, Any]]] = WeakKeyDictionary()
@@ -29,10 +30,6 @@ _specs: WeakKeyDictionary[Engine, dict[str, tuple[CampaignSpec, Any]]] = WeakKey
 _CASE_SQL = text(
     "SELECT c.visit_date, c.notice_due, c.evidence_due, c.plan_team, u.kind "
     "FROM inspection_case c JOIN unit u ON u.code = c.unit_code WHERE c.id = :id"
-)
-_DECISION_SQL = text(
-    "SELECT number FROM team_decision WHERE campaign_key = :key AND team = :team "
-    "ORDER BY seq DESC LIMIT 1"
 )
 
 
@@ -62,7 +59,8 @@ def load_case_facts(conn: Connection, head: CaseHead, now: datetime) -> CaseFact
     visit_date, notice_due, evidence_due, team, kind = row
     decision = None
     if team is not None:
-        decision = conn.execute(_DECISION_SQL, {"key": head.campaign_key, "team": team}).scalar()
+        current = conn.execute(current_decision_query(head.campaign_key, team)).first()
+        decision = None if current is None else current.number
     unit = appendices_for(spec, head.unit_code, kind)
     return CaseFacts(
         content_areas=spec.content_areas,

@@ -28,6 +28,7 @@ from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services.campaigns import load_campaign
 from inspect_engine.services.clock import Clock, local_today, utc_now
 from inspect_engine.settings import DISPLAY_TZ
+from inspect_engine.storage.decision_queries import current_decision_query
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.tables import CampaignRow, TeamDecisionRow
 from inspect_engine.storage.uow import UnitOfWork
@@ -164,13 +165,7 @@ def _check_against_record(session: Session, decision: TeamDecision, source: str 
 
 def current_decision(session: Session, key: str, team: str) -> TeamDecisionRow | None:
     """The decision a team works under now: its newest (None if it was never formed)."""
-    query = (
-        select(TeamDecisionRow)
-        .where(TeamDecisionRow.campaign_key == key, TeamDecisionRow.team == clean(team))
-        .order_by(col(TeamDecisionRow.seq).desc())
-        .limit(1)
-    )
-    return session.exec(query).first()
+    return session.exec(current_decision_query(key, team)).first()
 
 
 def list_decisions(uow: UnitOfWork, key: str) -> list[RecordedDecision]:

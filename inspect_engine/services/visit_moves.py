@@ -28,10 +28,9 @@ def follow_visit(
     and the notice and evidence due dates with it, as the planner would have stored them."""
     day = date.fromisoformat(str(payload["visit_date"]))
     calendar = facts.calendar
-    if not calendar.is_working_day(day):
-        why = calendar.day_off_reason(day) or "a day off"
-        raise InputError(f"visit_date {day:%d/%m/%Y} is not a working day ({why})")
     spec, _ = campaign_spec(conn, head.campaign_key)
+    if (problem := spec.day_problem(calendar, day)) is not None:
+        raise InputError(problem, field="visit_date")
     team = payload.get("team", facts.team)
     if team is not None:
         _check_slot(conn, spec, head, team, day)
@@ -49,18 +48,11 @@ def follow_visit(
 
 
 def _check_slot(conn: Connection, spec: CampaignSpec, head: CaseHead, team: str, day: date) -> None:
-    """The hard constraints of the plan hold for a moved visit too: the team's days off and
-    its visits per day, the unit's blackout days, the window."""
+    """The planner's hard constraints hold for a moved visit too: the team's days off and its
+    visits per day, the unit's blackout days (the window and working days are checked first)."""
+    if (problem := spec.team_problem(team)) is not None:
+        raise InputError(problem, field="team")
     by_name = {t.name: t for t in spec.teams}
-    if team not in by_name:
-        raise InputError(
-            f"team {team!r} is not a team of campaign {spec.key}; teams: {', '.join(by_name)}"
-        )
-    if not spec.window_start <= day <= spec.window_end:
-        raise InputError(
-            f"visit_date {day:%d/%m/%Y} is outside the campaign's window "
-            f"{spec.window_start:%d/%m/%Y} .. {spec.window_end:%d/%m/%Y}"
-        )
     key = {
         "key": head.campaign_key,
         "team": team,

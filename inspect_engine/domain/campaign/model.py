@@ -161,6 +161,27 @@ class CampaignSpec:
     def is_focus(self, sectors: Collection[str]) -> bool:
         return bool(set(sectors) & set(self.focus_sectors))
 
+    def team_problem(self, team: str) -> str | None:
+        """Why `team` is not a team of this campaign, or None if it is."""
+        names = [t.name for t in self.teams]
+        return (
+            None
+            if team in names
+            else f"no team {team!r} in campaign {self.key}; teams: " + (", ".join(names))
+        )
+
+    def day_problem(self, calendar: WorkingCalendar, day: date) -> str | None:
+        """Why no visit can be held on `day`: outside the window, or not a working day."""
+        if not self.window_start <= day <= self.window_end:
+            return (
+                f"{day:%d/%m/%Y} is outside the window "
+                f"{self.window_start:%d/%m/%Y} .. {self.window_end:%d/%m/%Y}"
+            )
+        if not calendar.is_working_day(day):
+            why = calendar.day_off_reason(day) or "a day off"
+            return f"{day:%d/%m/%Y} is not a working day ({why})"
+        return None
+
     def working_calendar(self) -> WorkingCalendar:
         """Vietnam's working days with this campaign's overrides."""
         return WorkingCalendar(

@@ -31,13 +31,8 @@ def _case_row(session: Session, case_id: int) -> CaseRow:
 
 def _check_slot(spec: CampaignSpec, calendar: WorkingCalendar, team: str, day: date) -> None:
     require_team(spec, team)
-    if not spec.window_start <= day <= spec.window_end:
-        raise InputError(
-            f"{day} is outside the window {spec.window_start} .. {spec.window_end}", field="--date"
-        )
-    if not calendar.is_working_day(day):
-        reason = calendar.day_off_reason(day) or "a day off"
-        raise InputError(f"{day:%d/%m/%Y} is not a working day ({reason})", field="--date")
+    if (problem := spec.day_problem(calendar, day)) is not None:
+        raise InputError(problem, field="--date")
 
 
 def pin(uow: UnitOfWork, case_id: int, team: str | None, day: date | None) -> CaseRow:

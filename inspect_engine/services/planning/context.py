@@ -151,9 +151,8 @@ def load_context(session: Session, key: str) -> PlanningContext:
 
 
 def require_team(spec: CampaignSpec, team: str) -> None:
-    if team not in {t.name for t in spec.teams}:
-        names = ", ".join(t.name for t in spec.teams)
-        raise InputError(f"no team {team!r} in campaign {spec.key}; teams: {names}", field="--team")
+    if (problem := spec.team_problem(team)) is not None:
+        raise InputError(problem, field="--team")
 
 
 def earliest_visit(spec: CampaignSpec, calendar: WorkingCalendar, as_of: date) -> date:
