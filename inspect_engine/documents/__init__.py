@@ -1,0 +1,1 @@
+"""Layouts of the documents the engine issues: DOCX, PDF, HTML preview, XLSX forms."""
