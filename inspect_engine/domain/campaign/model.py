@@ -37,6 +37,16 @@ class PlanRef:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Whom a unit calls about its notice (the letter's contact line)."""
+
+    name: str
+    position: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class Issuer:
     parent_body: str
     body: str
@@ -45,6 +55,33 @@ class Issuer:
     signer_title: str
     signer_name: str
     signer_authority: str = ""  # e.g. "KT. GIÁM ĐỐC" when a deputy signs
+    # The drafting unit's code: a Công văn's number (12/SNV-CCHC) and "- Lưu: VT, CCHC.".
+    drafting_unit: str = ""
+    contact: Contact | None = None
+
+
+ANNOUNCEMENT_FORMS = ("thong-bao", "cong-van")
+NUMBERINGS = ("shared", "per_type")
+NUMBERED_BY = ("engine", "records_office")
+
+
+@dataclass(frozen=True)
+class NoticeSettings:
+    """How the campaign's documents are worded, numbered and sent ([notices] in the file)."""
+
+    # The inspection notice as a Thông báo (05/TB-SNV) or a Công văn (12/SNV-CCHC, "V/v").
+    announcement_form: str = "thong-bao"
+    # One sequence for every type of the issuing body, or one per type code (agencies differ).
+    numbering: str = "shared"
+    # "records_office": the engine issues drafts unnumbered and the records office (văn thư)
+    # gives the number and date after signing (`notices number`).
+    numbered_by: str = "engine"
+    templates: str = ""  # a folder of the province's own templates, over the shipped ones
+    visit_time: str = "08:00"  # when the visit starts, HH:MM
+    submit_to: str = ""  # how the unit sends its report and appendices
+    copies_to: tuple[str, ...] = ()  # Nơi nhận beside the unit and the team ("Giám đốc Sở;")
+    # Who at the unit must attend the visit, by unit kind.
+    attendees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -155,6 +192,7 @@ class CampaignSpec:
     blackouts: Mapping[str, tuple[date, ...]] = field(default_factory=dict)
     planning: PlanningPrefs = PlanningPrefs()
     rules: InspectionRules = InspectionRules()
+    notices: NoticeSettings = NoticeSettings()
     workflow: str = DEFAULT_WORKFLOW
     workflow_version: int | None = None
 

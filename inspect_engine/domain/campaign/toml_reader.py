@@ -5,25 +5,32 @@ The format is documented in docs/campaign-format.md and shown by examples/hanoi-
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
 from inspect_engine.domain.calendar import parse_date_range, parse_vn_date
 from inspect_engine.domain.campaign.model import (
+    ANNOUNCEMENT_FORMS,
     DEFAULT_WORKFLOW,
     KEY_RE,
+    NUMBERED_BY,
+    NUMBERINGS,
     REFORM_AREAS,
     Appendix,
     CalendarOverrides,
     CampaignSpec,
+    Contact,
     InspectionRules,
     Issuer,
     Lead,
     LeadTimes,
     Member,
+    NoticeSettings,
     PlanningPrefs,
     PlanRef,
     Targets,
@@ -209,6 +216,7 @@ class _Reader:
             blackouts=self.blackouts(self.section(data, "blackouts", required=False)),
             planning=self.planning(self.section(data, "planning", required=False)),
             rules=self.rules(self.section(data, "rules", required=False)),
+            notices=self.notices(self.section(data, "notices", required=False)),
             workflow=self.text(workflow, "workflow", "name", DEFAULT_WORKFLOW) or DEFAULT_WORKFLOW,
             workflow_version=version,
         )
@@ -232,9 +240,59 @@ class _Reader:
 
     def issuer(self, data: Mapping[str, Any]) -> Issuer:
         fields = ("parent_body", "body", "body_code", "place", "signer_title", "signer_name")
-        self.table(data, "issuer", (*fields, "signer_authority"))
+        self.table(data, "issuer", (*fields, "signer_authority", "drafting_unit", "contact"))
         values = {name: self.text(data, "issuer", name) for name in fields}
-        return Issuer(**values, signer_authority=self.text(data, "issuer", "signer_authority", ""))
+        contact = None
+        if "contact" in data:
+            given = data["contact"]
+            if not isinstance(given, dict):
+                raise self.fail("issuer.contact", "[issuer.contact] must be a table")
+            self.table(given, "issuer.contact", ("name", "position", "phone", "email"))
+            contact = Contact(
+                self.text(given, "issuer.contact", "name"),
+                *(
+                    self.text(given, "issuer.contact", k, "")
+                    for k in ("position", "phone", "email")
+                ),
+            )
+        return Issuer(
+            **values,
+            signer_authority=self.text(data, "issuer", "signer_authority", ""),
+            drafting_unit=self.text(data, "issuer", "drafting_unit", ""),
+            contact=contact,
+        )
+
+    def notices(self, data: Mapping[str, Any]) -> NoticeSettings:
+        keys = [f.name for f in dataclasses.fields(NoticeSettings)]
+        self.table(data, "notices", keys)
+        base = NoticeSettings()
+        choices = {
+            "announcement_form": ANNOUNCEMENT_FORMS,
+            "numbering": NUMBERINGS,
+            "numbered_by": NUMBERED_BY,
+        }
+        picked = {}
+        for key, allowed in choices.items():
+            value = self.text(data, "notices", key, getattr(base, key))
+            if value not in allowed:
+                raise self.fail(
+                    f"notices.{key}", f"must be one of {', '.join(allowed)}, got {value!r}"
+                )
+            picked[key] = value
+        visit_time = self.text(data, "notices", "visit_time", base.visit_time)
+        if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", visit_time):
+            raise self.fail("notices.visit_time", f"must be a time HH:MM, got {visit_time!r}")
+        attendees = self.section(data, "attendees", required=False) if "attendees" in data else {}
+        return NoticeSettings(
+            **picked,
+            templates=self.text(data, "notices", "templates", ""),
+            visit_time=visit_time,
+            submit_to=self.text(data, "notices", "submit_to", ""),
+            copies_to=self.texts(data, "notices", "copies_to"),
+            attendees={
+                kind: self.texts(attendees, "notices.attendees", kind) for kind in attendees
+            },
+        )
 
     def targets(self, data: Mapping[str, Any]) -> Targets:
         self.table(data, "targets", ("kinds", "include", "exclude"))
@@ -380,5 +438,6 @@ _TOP_KEYS = (
     "blackouts",
     "planning",
     "rules",
+    "notices",
     "workflow",
 )

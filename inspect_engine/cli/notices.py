@@ -1,0 +1,231 @@
+"""`inspect-engine notices ...`: the documents the inspection sends, issued from the log."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from inspect_engine.cli.common import (
+    AS_JSON,
+    CAMPAIGN_KEY,
+    new_app,
+    print_json,
+    print_table,
+    runtime,
+    say,
+    unit_of_work,
+)
+from inspect_engine.errors import InputError
+
+app = new_app("Documents: notices, decisions, minutes, conclusions (DOCX, PDF, HTML).")
+
+TEMPLATES = typer.Option(
+    None,
+    "--templates",
+    help="Folder of your own templates, looked up before the campaign's and the shipped ones.",
+)
+FORMATS = typer.Option("docx,pdf", "--format", help="Comma-separated: docx, pdf, html.")
+DOCUMENT_ID = typer.Argument(..., metavar="ID", help="Document id (see `notices list`).")
+
+
+def _folders(templates: Path | None) -> list[Path]:
+    return [templates] if templates else []
+
+
+@app.command("issue")
+def issue(
+    ctx: typer.Context,
+    key: str = CAMPAIGN_KEY,
+    out: Path | None = typer.Option(None, "--out", help="Also render what was issued here."),
+    formats: str = FORMATS,
+    templates: Path | None = TEMPLATES,
+    actor: str = typer.Option("inspect-engine", "--actor", help="Who issues (the history says)."),
+    as_json: bool = AS_JSON,
+) -> None:
+    """Issue every document the campaign's log asks for and has not got, each once.
+
+    Each is numbered from the issuing body's register, stored with its content hash and recorded
+    in its case's history. Running it again issues nothing new; a run killed midway leaves no gap
+    and no duplicate. With --out, the new documents are rendered there, one folder per unit.
+
+    Example: inspect-engine notices issue hanoi-2026 --out ./letters --format docx,pdf
+    """
+    from rich.progress import Progress
+
+    from inspect_engine.services.notices import issuing, records, rendering
+    from inspect_engine.services.notices.package import ensure_folder, jobs_for
+
+    fmts = rendering.parse_formats(formats)
+    if out is not None:
+        ensure_folder(out)
+    rt = runtime(ctx)
+    with rt.unit_of_work() as uow, Progress(transient=True) as bar:
+        task = bar.add_task("issuing", total=None)
+        issued = issuing.issue_due(
+            uow, key, templates=_folders(templates), actor=actor, clock=rt.clock,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )  # fmt: skip
+        paths = []
+        if out is not None and issued:
+            ids = {i.id for i in issued}
+            new = [r for r in records.list_documents(uow, key) if r.id in ids]
+            jobs = jobs_for(new, records.case_units(uow, key), out, fmts)
+            render = bar.add_task("rendering", total=len(jobs))
+            paths = rendering.render_all(
+                jobs, progress=lambda done, total: bar.update(render, completed=done)
+            )
+    if as_json:
+        print_json({"issued": [i.__dict__ | {"issued_on": str(i.issued_on)} for i in issued],
+                    "files": [str(p) for p in paths]})  # fmt: skip
+        return
+    kinds: dict[str, int] = {}
+    for item in issued:
+        kinds[item.kind] = kinds.get(item.kind, 0) + 1
+    listed = ", ".join(f"{n} {k}" for k, n in kinds.items())
+    say(f"issued {len(issued)} documents" + (f": {listed}" if listed else " (nothing was due)"))
+    if paths:
+        say(f"rendered {len(paths)} files under {out}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    key: str = CAMPAIGN_KEY,
+    case: int | None = typer.Option(None, "--case", help="Only this case's documents."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only this kind (e.g. thong-bao-kiem-tra)."
+    ),
+    as_json: bool = AS_JSON,
+) -> None:
+    """List a campaign's issued documents: id, case, kind, number, date, status.
+
+    Example: inspect-engine notices list hanoi-2026 --case 12
+    """
+    from inspect_engine.services.notices import records
+
+    with unit_of_work(ctx) as uow:
+        found = records.list_documents(uow, key, case_id=case, kind=kind)
+    if as_json:
+        print_json([records.document_json(r) for r in found])
+        return
+    rows = [
+        (
+            r.id,
+            r.case_id or "",
+            r.kind,
+            r.number or "(awaiting number)",
+            r.issued_on or "",
+            r.content_hash[:12],
+        )
+        for r in found
+    ]
+    print_table(f"documents of {key}", ["id", "case", "kind", "number", "date", "hash"], rows)
+
+
+@app.command("show")
+def show(ctx: typer.Context, document_id: int = DOCUMENT_ID, as_json: bool = AS_JSON) -> None:
+    """Show one document: its record and its full text.
+
+    Example: inspect-engine notices show 3 --json
+    """
+    from inspect_engine.services.notices import records
+
+    with unit_of_work(ctx) as uow:
+        record = records.get_document(uow, document_id)
+    if as_json:
+        print_json(records.document_json(record, content=True))
+        return
+    say(f"document {record.id}: {record.kind}, {record.number or 'awaiting its number'}, "
+        f"{record.issued_on or 'undated'} (case {record.case_id or '-'}, {record.status})")  # fmt: skip
+    say(f"content hash {record.content_hash}; source {record.source_key}")
+    say("")
+    say(records.letter_of(record).all_text())
+
+
+@app.command("render")
+def render(
+    ctx: typer.Context,
+    document_id: int = DOCUMENT_ID,
+    formats: str = FORMATS,
+    out: Path = typer.Option(Path("."), "--out", help="Folder to write the files to."),
+) -> None:
+    """Render one issued document as it was issued (same number, date and text).
+
+    Example: inspect-engine notices render 3 --format docx,pdf,html --out ./letters
+    """
+    from inspect_engine.services.notices import records, rendering
+    from inspect_engine.services.notices.package import ensure_folder
+
+    fmts = rendering.parse_formats(formats)
+    ensure_folder(out)
+    with unit_of_work(ctx) as uow:
+        record = records.get_document(uow, document_id)
+    jobs = [
+        rendering.Job(record.content, fmt, out / f"{records.file_stem(record)}.{fmt}")
+        for fmt in fmts
+    ]
+    for path in rendering.render_all(jobs):
+        say(str(path))
+
+
+@app.command("package")
+def package(
+    ctx: typer.Context,
+    key: str = CAMPAIGN_KEY,
+    out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
+    formats: str = FORMATS,
+    as_zip: bool = typer.Option(False, "--zip", help="One ZIP per unit instead of a folder."),
+) -> None:
+    """Write every issued document, one folder (or ZIP) per unit, with an index CSV.
+
+    Files are named date_number_kind (2026-08-05_05-TB-SNV_thong-bao-kiem-tra.pdf) in
+    folders named code_name in ASCII, so a records clerk can upload them as they are.
+
+    Example: inspect-engine notices package hanoi-2026 --out ./delivery --zip
+    """
+    from rich.progress import Progress
+
+    from inspect_engine.services.notices import package as service
+    from inspect_engine.services.notices import records, rendering
+
+    fmts = rendering.parse_formats(formats)
+    service.ensure_folder(out)
+    with unit_of_work(ctx) as uow:
+        found = [r for r in records.list_documents(uow, key) if r.status == "issued"]
+        units = records.case_units(uow, key)
+    jobs = service.jobs_for(found, units, out, fmts)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("rendering", total=len(jobs))
+        rendering.render_all(jobs, progress=lambda done, total: bar.update(task, completed=done))
+    service.write_forms(ctx, key, out, units)
+    index = service.write_index(out, found, units, fmts)
+    zipped = service.zip_folders(out) if as_zip else 0
+    say(f"{len(found)} documents in {len({j.path.parent for j in jobs})} folders under {out}"
+        + (f" ({zipped} ZIP files)" if as_zip else "") + f"; index {index}")  # fmt: skip
+
+
+@app.command("number")
+def number(
+    ctx: typer.Context,
+    document_id: int = DOCUMENT_ID,
+    given: int = typer.Option(..., "--number", help="The number the records office gave."),
+    day: str = typer.Option(..., "--date", help="The date it gave (YYYY-MM-DD)."),
+) -> None:
+    """Record the number and date the records office gave a draft after signing.
+
+    For campaigns with `numbered_by = "records_office"`: the engine issues drafts unnumbered;
+    the document then takes this number and date, and the register never gives them again.
+
+    Example: inspect-engine notices number 7 --number 12 --date 2026-08-05
+    """
+    from inspect_engine.services.notices import records
+
+    try:
+        issued_on = date.fromisoformat(day)
+    except ValueError:
+        raise InputError(f"not a date: {day!r} (YYYY-MM-DD)", field="--date") from None
+    with unit_of_work(ctx) as uow:
+        record = records.record_number(uow, document_id, given, issued_on)
+    say(f"document {record.id}: {record.number}, {record.issued_on:%d/%m/%Y}")

@@ -1,0 +1,95 @@
+"""Delivery: one folder (or ZIP) per unit with its letters and forms, named so a records clerk
+can upload them to the document system as they are, and an index of everything in it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from inspect_engine.errors import InputError
+from inspect_engine.services.notices import rendering
+from inspect_engine.services.notices.records import file_stem, slug
+from inspect_engine.storage.document_store import DocumentRecord
+
+INDEX = "danh-sach-van-ban.csv"
+
+
+@dataclass(frozen=True)
+class Packaged:
+    folders: int
+    files: int
+    index: Path
+
+
+def folder_name(unit_code: str | None, unit_name: str | None) -> str:
+    """`STP_So-Tu-phap`; the campaign's own documents (team decisions) go in `_chien-dich`."""
+    if unit_code is None:
+        return "_chien-dich"
+    return f"{slug(unit_code)}_{slug(unit_name or '')}".rstrip("_")
+
+
+def jobs_for(
+    records: Sequence[DocumentRecord],
+    units: dict[int, tuple[str, str]],
+    out: Path,
+    formats: Sequence[str],
+) -> list[rendering.Job]:
+    """Where each document goes: `out/<unit folder>/<date_number_kind>.<format>`."""
+    jobs = []
+    for record in records:
+        code, name = (
+            units.get(record.case_id or -1, (None, None)) if record.case_id else (None, None)
+        )
+        folder = out / folder_name(code, name)
+        for fmt in formats:
+            jobs.append(rendering.Job(record.content, fmt, folder / f"{file_stem(record)}.{fmt}"))
+    return jobs
+
+
+def write_index(out: Path, records: Sequence[DocumentRecord], units: dict[int, tuple[str, str]],
+                formats: Sequence[str]) -> Path:  # fmt: skip
+    """A CSV (UTF-8 with BOM, so Excel reads the diacritics) listing each document's files."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["don_vi", "ten_don_vi", "loai", "so_ky_hieu", "ngay", "trich_yeu", "tep"])
+    for record in records:
+        code, name = units.get(record.case_id or -1, ("", ""))
+        folder = folder_name(code or None, name)
+        files = [f"{folder}/{file_stem(record)}.{fmt}" for fmt in formats]
+        day = record.issued_on.isoformat() if record.issued_on else ""
+        summary = str(record.content.get("summary", ""))
+        writer.writerow(
+            [code, name, record.kind, record.number or "", day, summary, " ".join(files)]
+        )
+    path = out / INDEX
+    path.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def zip_folders(out: Path) -> int:
+    """Each unit folder becomes `<folder>.zip` beside it (the folder is removed)."""
+    count = 0
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):
+        target = out / f"{folder.name}.zip"
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(folder.iterdir()):
+                archive.write(file, f"{folder.name}/{file.name}")
+        for file in folder.iterdir():
+            file.unlink()
+        folder.rmdir()
+        count += 1
+    return count
+
+
+def ensure_folder(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create folder: {exc.strerror}", source=str(out)) from None
+
+
+Progress = Callable[[int, int], None]

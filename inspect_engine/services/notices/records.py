@@ -1,0 +1,143 @@
+"""Reading the issued documents, and the records office's numbers for drafts it numbered."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Any
+
+from inspect_engine.domain.documents import vn_format
+from inspect_engine.domain.documents.kinds import KINDS
+from inspect_engine.domain.documents.letter import Letter
+from inspect_engine.errors import InputError, NotFound
+from inspect_engine.services.clock import Clock, utc_now
+from inspect_engine.services.notices.issuing import content_hash
+from inspect_engine.storage.document_store import DocumentRecord, DocumentStore
+from inspect_engine.storage.event_store import EventStore
+from inspect_engine.storage.uow import UnitOfWork
+
+
+def list_documents(
+    uow: UnitOfWork, key: str, *, case_id: int | None = None, kind: str | None = None
+) -> list[DocumentRecord]:
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}", field="--kind")
+    with uow:
+        if not EventStore(uow.connection).has_campaign(key):
+            raise NotFound(f"no campaign {key!r}; see `inspect-engine campaign list`", field="KEY")
+        return DocumentStore(uow.connection).list(key, case_id=case_id, kind=kind)
+
+
+def get_document(uow: UnitOfWork, document_id: int) -> DocumentRecord:
+    with uow:
+        found = DocumentStore(uow.connection).get(document_id)
+    if found is None:
+        raise NotFound(
+            f"no document {document_id}; see `inspect-engine notices list KEY`", field="ID"
+        )
+    return found
+
+
+def letter_of(record: DocumentRecord) -> Letter:
+    return Letter.from_json(record.content)
+
+
+def document_json(record: DocumentRecord, *, content: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": record.id,
+        "campaign": record.campaign_key,
+        "case": record.case_id,
+        "kind": record.kind,
+        "number": record.number,
+        "issued_on": record.issued_on.isoformat() if record.issued_on else None,
+        "status": record.status,
+        "source": record.source_key,
+        "content_hash": record.content_hash,
+        "template": record.template,
+        "recorded_by": record.recorded_by,
+    }
+    if content:
+        data["letter"] = record.content
+    return data
+
+
+def record_number(
+    uow: UnitOfWork, document_id: int, number: int, issued_on: date, *, clock: Clock = utc_now
+) -> DocumentRecord:
+    """The records office numbered and dated a draft after signing: the document takes that
+    number and date (its letter says them), and the register never gives the number again."""
+    with uow:
+        store = DocumentStore(uow.connection)
+        record = store.get(document_id)
+        if record is None:
+            raise NotFound(f"no document {document_id}", field="ID")
+        if record.status != "awaiting_number":
+            raise InputError(
+                f"document {document_id} already has its number {record.number}", field="ID"
+            )
+        if number < 1:
+            raise InputError("a number starts at 1", field="--number")
+        if issued_on.year != record.year:
+            raise InputError(
+                f"the date {issued_on:%d/%m/%Y} is not in the document's year {record.year}",
+                field="--date",
+            )
+        code = record.content["number"].removeprefix("Số:").strip().lstrip("/")
+        text = vn_format.so_ky_hieu(number, code)
+        # The draft left the number and the date blank wherever it said them (the number line,
+        # the date line, each appendix's "(Kèm theo ...)"): the office's fill them in.
+        blanks = {
+            vn_format.so_ky_hieu(None, code): text,
+            vn_format.place_date("", None).removeprefix(", "): vn_format.ngay(issued_on),
+        }
+        numbered = Letter.from_json(_filled(record.content, blanks))
+        store.record_number(record.issuer_code, record.year, record.series, number)
+        store.set_number(
+            document_id, number, text, issued_on, numbered.to_json(), content_hash(numbered)
+        )
+        uow.commit()
+        updated = store.get(document_id)
+    assert updated is not None
+    return updated
+
+
+def _filled(value: Any, blanks: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for blank, given in blanks.items():
+            value = value.replace(blank, given)
+        return value
+    if isinstance(value, list):
+        return [_filled(v, blanks) for v in value]
+    if isinstance(value, dict):
+        return {k: _filled(v, blanks) for k, v in value.items()}
+    return value
+
+
+def slug(text: str) -> str:
+    """ASCII for file names a document system accepts: `Sở Tư pháp` -> `So-Tu-phap`."""
+    text = text.replace("Đ", "D").replace("đ", "d")
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
+
+
+def file_stem(record: DocumentRecord) -> str:
+    """`2026-08-05_05-TB-SNV_thong-bao-kiem-tra`: date, number and kind, sortable."""
+    day = record.issued_on.isoformat() if record.issued_on else "chua-so"
+    number = slug(record.number) if record.number else f"id{record.id}"
+    return f"{day}_{number}_{record.kind}"
+
+
+def case_units(uow: UnitOfWork, key: str) -> dict[int, tuple[str, str]]:
+    """Each case's unit (code, name), for file and folder names."""
+    from sqlalchemy import text
+
+    with uow:
+        rows = uow.connection.execute(
+            text(
+                "SELECT c.id, u.code, u.name FROM inspection_case c JOIN unit u "
+                "ON u.code = c.unit_code WHERE c.campaign_key = :key"
+            ),
+            {"key": key},
+        )
+        return {case_id: (code, name) for case_id, code, name in rows}
