@@ -77,22 +77,54 @@ def demo(
         story = Story(uow, spec, spec.working_calendar(), clock, say)
         story.form_teams()
         first = visits[0]
+        other = next(v for v in reversed(visits) if v.team != first.team)
+        story.announce([v for v in visits if v is not other])
+        say(f"announced {len(visits) - 1} visits (one case is kept for an unannounced inspection)")
+        _issue(uow, summary.key, clock)
         asked = campaigns.unit_appendices(uow, spec.key, first.unit_code)[0].appendices
         required = [a.code for a in asked.required]
         story.announced(first, kind_of[first.unit_code], required)
         _walked(
             audit.show_case(uow, first.case_id), first.unit_name, f"asked for {', '.join(required)}"
         )
-        other = next(v for v in reversed(visits) if v.team != first.team)
         after = story.free_day(other.team, story.calendar.add_working_days(clock.now.date(), 1))
         story.unannounced(other, kind_of[other.unit_code], after)
         _walked(audit.show_case(uow, other.case_id), other.unit_name, "unannounced")
+        _documents(uow, summary.key, directory, clock)
         verified = audit.verify_campaign(uow, summary.key)
         say(
             f"audit: {verified.events} events in {verified.cases} cases, chains "
             f"{'valid' if not verified.problems else 'BROKEN'}; head {verified.head[:16]}"
         )
     say(f"explore: {_command()} --db sqlite:///{db_file} plan show {summary.key}")
+
+
+def _issue(uow: Any, key: str, clock: Any) -> None:
+    """What the records office (văn thư) does after each step: issue what the log asks for."""
+    from inspect_engine.services.notices import issuing
+
+    issued = issuing.issue_due(uow, key, clock=clock, actor="van-thu")
+    kinds = Counter(i.kind for i in issued)
+    say(f"documents issued: {len(issued)} ({', '.join(f'{n} {k}' for k, n in kinds.items())})")
+
+
+def _documents(uow: Any, key: str, directory: Path, clock: Any) -> None:
+    """Issue what the log asks for (decisions, notices, minutes, conclusions) and write them,
+    one folder per unit, as `notices package` does."""
+    from inspect_engine.services.notices import package, records, rendering
+
+    _issue(uow, key, clock)
+    out = directory / "notices"
+    if out.exists():
+        shutil.rmtree(out)
+    package.ensure_folder(out)
+    found = records.list_documents(uow, key)
+    units = records.case_units(uow, key)
+    jobs = package.jobs_for(found, units, out, ("docx", "pdf"))
+    rendering.render_all(jobs)
+    forms = package.write_forms(uow, key, out, units)
+    package.write_index(out, found, units, ("docx", "pdf"))
+    say(f"  {len(jobs)} DOCX and PDF files and {forms} appendix workbooks under {out}")
 
 
 def _command() -> str:
@@ -133,6 +165,9 @@ def _step(trigger: str, state: str, payload: Mapping[str, Any]) -> str:
         late = assessed["late_working_days"]
         when = "on time" if not late else f"{late} working day{'s' * (late > 1)} late"
         return f"receive_submission -> {state} ({codes}, {when})"
+    if trigger == "issue_document":
+        document = payload["document"]
+        return f"{trigger} ({document['kind']} {document['number'] or 'unnumbered'})"
     if "minutes" in payload:
         return f"{trigger} -> {state} (biên bản {payload['minutes']['number']})"
     if trigger == "approve_conclusion" and "remediation_due" in assessed:

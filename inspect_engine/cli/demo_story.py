@@ -94,13 +94,18 @@ class Story:
             }
         }
 
+    def announce(self, visits: list[PlannedVisit]) -> None:
+        """Each team lead announces the team's visits the working day after the plan."""
+        self.clock.at(self.calendar.next_working_day(self.spec.plan.date, include_today=False), 8)
+        leads = {t.name: t.lead for t in self.spec.teams}
+        for visit in visits:
+            self.fire(visit.case_id, "announce", "team_lead", leads[visit.team])
+
     def announced(self, visit: PlannedVisit, kind: str, required: list[str]) -> None:
-        """Notice, two deliveries (the second a day late), visit, findings, conclusion,
-        remediation, re-inspection."""
+        """After the notice: two deliveries (the second a day late), visit, findings,
+        conclusion, remediation, re-inspection."""
         cal, case = self.calendar, visit.case_id
         team_lead = next(t.lead for t in self.spec.teams if t.name == visit.team)
-        self.clock.at(cal.next_working_day(self.spec.plan.date, include_today=False), 8)
-        self.fire(case, "announce", "team_lead", team_lead)
         first, rest = required[:1], required[1:]
         for day, codes in (
             (cal.add_working_days(visit.evidence_due, -1), first),

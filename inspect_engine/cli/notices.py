@@ -89,6 +89,41 @@ def issue(
         say(f"rendered {len(paths)} files under {out}")
 
 
+@app.command("remind")
+def remind(
+    ctx: typer.Context,
+    key: str = CAMPAIGN_KEY,
+    as_of: str | None = typer.Option(None, "--as-of", help="The day (YYYY-MM-DD); default today."),
+    days: int = typer.Option(2, "--days", min=0, help="Remind this many working days before."),
+    templates: Path | None = TEMPLATES,
+) -> None:
+    """Issue the reminders the deadlines call for, each once: the submission due soon, the
+    remediation report due soon, the remediation report overdue.
+
+    Example: inspect-engine notices remind hanoi-2026 --as-of 2026-08-10 --days 2
+    """
+    from inspect_engine.services.clock import local_today
+    from inspect_engine.services.notices import issuing, reminders
+
+    rt = runtime(ctx)
+    day = _date(as_of, "--as-of") if as_of else local_today(rt.clock)
+    with rt.unit_of_work() as uow:
+        items = reminders.due_reminders(uow, key, as_of=day, days_before=days)
+        issued = issuing.issue_items(
+            uow, key, items, templates=_folders(templates), clock=rt.clock, actor="inspect-engine"
+        )
+    for item in issued:
+        say(f"case {item.case_id} ({item.unit_code}): {item.kind} {item.number or ''}".rstrip())
+    say(f"{len(issued)} reminders issued as of {day:%d/%m/%Y}")
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"not a date: {value!r} (YYYY-MM-DD)", field=field) from None
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context,
@@ -199,7 +234,8 @@ def package(
     with Progress(transient=True) as bar:
         task = bar.add_task("rendering", total=len(jobs))
         rendering.render_all(jobs, progress=lambda done, total: bar.update(task, completed=done))
-    service.write_forms(ctx, key, out, units)
+    with unit_of_work(ctx) as uow:
+        service.write_forms(uow, key, out, units)
     index = service.write_index(out, found, units, fmts)
     zipped = service.zip_folders(out) if as_zip else 0
     say(f"{len(found)} documents in {len({j.path.parent for j in jobs})} folders under {out}"
@@ -222,10 +258,7 @@ def number(
     """
     from inspect_engine.services.notices import records
 
-    try:
-        issued_on = date.fromisoformat(day)
-    except ValueError:
-        raise InputError(f"not a date: {day!r} (YYYY-MM-DD)", field="--date") from None
+    issued_on = _date(day, "--date")
     with unit_of_work(ctx) as uow:
         record = records.record_number(uow, document_id, given, issued_on)
     say(f"document {record.id}: {record.number}, {record.issued_on:%d/%m/%Y}")

@@ -46,7 +46,8 @@ _PARAGRAPHS: dict[str, ParaStyle] = {
 }
 _TEXT_ONLY = ("summary", "addressee", "recipient")
 _INLINE = ("b", "i")
-_SPACE = re.compile(r"\s+")
+# ASCII whitespace only, as HTML: the no-break spaces of a draft's blanks stay.
+_SPACE = re.compile(r"[ \t\r\n\f]+")
 
 
 class MarkupError(ValueError):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+_BLANK = "\u00a0"  # no-break spaces: a draft's blanks survive the template markup
+BLANK_DATE = f"ngày{_BLANK * 6}tháng{_BLANK * 6}năm 20{_BLANK * 4}"
 WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 _ROMAN = (
     (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
@@ -45,7 +47,7 @@ def place_date(place: str, value: date | None) -> str:
     """The date line: `Hà Nội, ngày 05 tháng 8 năm 2026`; while a draft awaits the records
     office, blanks for the clerk to write in."""
     if value is None:
-        return f"{place}, ngày      tháng      năm 20    "
+        return f"{place}, {BLANK_DATE}"
     return f"{place}, {ngay(value)}"
 
 
@@ -53,7 +55,7 @@ def so_ky_hieu(number: int | None, code: str) -> str:
     """The number and code: `05/TB-SNV` (a leading zero below 10); a draft awaiting its number
     leaves the space blank (`     /TB-SNV`)."""
     if number is None:
-        return f"     /{code}"
+        return f"{_BLANK * 5}/{code}"
     return f"{number:02d}/{code}"
 
 

@@ -81,7 +81,7 @@ class CampaignFacts:
     def base(self, kind: Kind, number: str, issued_on: date | None) -> dict[str, Any]:
         spec, issuer = self.spec, self.spec.issuer
         type_title = _TYPE_TITLES.get(kind.type_code or "", "Công văn")
-        when = vn_format.ngay(issued_on) if issued_on else "ngày      tháng      năm 20    "
+        when = vn_format.ngay(issued_on) if issued_on else vn_format.BLANK_DATE
         return {
             "campaign": {
                 "key": spec.key,

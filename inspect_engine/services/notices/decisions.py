@@ -41,9 +41,7 @@ def decision_values(conn: Connection, facts: CampaignFacts, seq: int) -> dict[st
         ),
         {"key": facts.key, "team": team_name},
     )
-    visits = [
-        {"unit": unit_names.get(code, code), "date": _date(day)} for code, day in planned
-    ]
+    visits = [{"unit": unit_names.get(code, code), "date": _date(day)} for code, day in planned]
     return {
         "visits": visits,
         "decision": {

@@ -23,8 +23,8 @@ from inspect_engine.documents.templates import Templates, compose
 from inspect_engine.domain.documents import vn_format
 from inspect_engine.domain.documents.kinds import (
     DECISION,
-    MINUTES,
     KINDS,
+    MINUTES,
     Kind,
     caused_by,
     decision_source_key,
@@ -54,6 +54,7 @@ class Pending:
     case_id: int | None
     seq: int | None  # the causing event's position in its case
     decision_seq: int | None = None
+    dated: date | None = None  # a reminder is dated the day it is sent, not its cause's
 
 
 @dataclass(frozen=True)
@@ -156,10 +157,11 @@ class Issuer:
             numbering = self._given(store, kind, day, values["decision"]["number"])
         else:
             assert item.case_id is not None and item.seq is not None
-            source = self._case_source(item.case_id, item.seq)
+            # A reminder looks at the whole history (what arrived since the deadline started).
+            source = self._case_source(item.case_id, None if item.dated else item.seq)
             unit = source.unit_code
             # A document is dated the day of the step that caused it, whenever it is rendered.
-            day = source.event.at.astimezone(DISPLAY_TZ).date()
+            day = item.dated or source.event.at.astimezone(DISPLAY_TZ).date()
             builder = letters.BUILDERS.get(kind.key)
             if builder is None:
                 raise InputError(f"no way to issue a {kind.key!r} yet", field="kind")
@@ -242,7 +244,7 @@ class Issuer:
 
     # --- sources -------------------------------------------------------------------------------
 
-    def _case_source(self, case_id: int, seq: int) -> letters.CaseSource:
+    def _case_source(self, case_id: int, seq: int | None) -> letters.CaseSource:
         conn = self.uow.connection
         row = conn.execute(
             text(
@@ -251,7 +253,7 @@ class Issuer:
             ),
             {"id": case_id},
         ).one()
-        history = [e for e in EventStore(conn).events(case_id) if e.seq <= seq]
+        history = [e for e in EventStore(conn).events(case_id) if seq is None or e.seq <= seq]
         earlier = [
             letters.EarlierNotice(d.kind, d.number or "", d.issued_on)
             for d in DocumentStore(conn).list(self.key, case_id=case_id)
@@ -310,6 +312,21 @@ def issue_due(
     nothing."""
     with uow:
         items = pending_documents(uow, key)
+    return issue_items(uow, key, items, templates=templates, actor=actor, clock=clock,
+                       progress=progress)  # fmt: skip
+
+
+def issue_items(
+    uow: UnitOfWork,
+    key: str,
+    items: Sequence[Pending],
+    *,
+    templates: Sequence[Path] = (),
+    actor: str = "inspect-engine",
+    clock: Clock = utc_now,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Issued]:
+    """Issue the given pending documents, each in its own transaction."""
     if not items:
         return []
     issuer = Issuer(uow, key, templates=templates, actor=actor, clock=clock)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from inspect_engine.domain.events import Event
-from inspect_engine.domain.workflow.inspection_rules import SEVERITIES
+from inspect_engine.domain.workflow.inspection_rules import SEVERITIES, SUBMISSION_TRIGGER
 from inspect_engine.services.notices.context import CampaignFacts, visit_context
 
 SEVERITY_WORDS = {
@@ -214,6 +214,40 @@ def _conclusion_ref(source: CaseSource) -> dict[str, Any] | None:
     return {"number": found[-1].number, "date": found[-1].issued_on} if found else None
 
 
+def started(history: list[Event], deadline: str) -> tuple[Event, date] | None:
+    """The event that last started `deadline`, with the due date it recorded."""
+    for event in reversed(history):
+        for effect in event.effects:
+            args = effect.get("args", {})
+            if effect.get("effect") == "start_deadline" and args.get("deadline") == deadline:
+                return event, date.fromisoformat(args["due"])
+    return None
+
+
+def reminder(facts: CampaignFacts, source: CaseSource, forms: Mapping[str, Any]) -> dict[str, Any]:
+    """A reminder's values: the deadline, the earlier notice it follows, what is missing."""
+    unit = facts.unit(source.unit_code)
+    concluded = _latest(source.history, {"approve_conclusion"}) is not None
+    deadline = "remediation_report_due" if concluded else "submission_due"
+    found = started(list(source.history), deadline)
+    due = found[1] if found else None
+    asked = facts.appendices(source.unit_code, forms)["appendices"]
+    received: set[str] = set()
+    for e in source.history:
+        if e.trigger == SUBMISSION_TRIGGER:
+            received.update(e.payload.get("submission", {}).get("appendices", []))
+    notice = next((n for n in reversed(source.earlier) if n.kind in _FOLLOWS), None)
+    return {
+        "unit": unit,
+        "team": facts.team(source.team, None),
+        "due": due,
+        "missing": [a for a in asked if a["code"] not in received],
+        "notice": {"number": notice.number, "date": notice.issued_on} if notice else None,
+        **_findings(facts, source),
+    }
+
+
+_FOLLOWS = {"thong-bao-kiem-tra", "cong-van-kiem-tra", "thong-bao-doi-lich", "thong-bao-ket-luan"}
 _NOTICE_KINDS = {"thong-bao-kiem-tra", "cong-van-kiem-tra", "thong-bao-doi-lich"}
 Builder = Callable[[CampaignFacts, CaseSource, Mapping[str, Any]], dict[str, Any]]
 BUILDERS: dict[str, Builder] = {
@@ -223,4 +257,7 @@ BUILDERS: dict[str, Builder] = {
     "thong-bao-tai-kiem-tra": reinspection,
     "bien-ban-kiem-tra": minutes,
     "thong-bao-ket-luan": conclusion,
+    "nhac-nop-bao-cao": reminder,
+    "nhac-bao-cao-khac-phuc": reminder,
+    "qua-han-bao-cao-khac-phuc": reminder,
 }

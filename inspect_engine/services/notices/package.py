@@ -9,10 +9,12 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from inspect_engine.errors import InputError
 from inspect_engine.services.notices import rendering
 from inspect_engine.services.notices.records import file_stem, slug
+from inspect_engine.settings import data_dir
 from inspect_engine.storage.document_store import DocumentRecord
 
 INDEX = "danh-sach-van-ban.csv"
@@ -93,3 +95,22 @@ def ensure_folder(out: Path) -> None:
 
 
 Progress = Callable[[int, int], None]
+
+
+def write_forms(uow: Any, key: str, out: Path, units: dict[int, tuple[str, str]]) -> int:
+    """Each announced unit's fillable appendix workbook beside its letters: the forms of the
+    appendices it must prepare (`evidence forms` writes the same for one case)."""
+    from inspect_engine.services import evidence
+    from inspect_engine.services.notices.records import list_documents
+
+    announced = {
+        r.case_id
+        for r in list_documents(uow, key)
+        if r.kind in ("thong-bao-kiem-tra", "cong-van-kiem-tra") and r.case_id is not None
+    }
+    templates = data_dir("notices")
+    for case_id in sorted(announced):
+        code, name = units[case_id]
+        data = evidence.write_forms(uow, case_id, templates)
+        (out / folder_name(code, name) / f"phu-luc_{slug(code)}.xlsx").write_bytes(data)
+    return len(announced)

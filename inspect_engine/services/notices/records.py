@@ -89,7 +89,7 @@ def record_number(
         # the date line, each appendix's "(Kèm theo ...)"): the office's fill them in.
         blanks = {
             vn_format.so_ky_hieu(None, code): text,
-            vn_format.place_date("", None).removeprefix(", "): vn_format.ngay(issued_on),
+            vn_format.BLANK_DATE: vn_format.ngay(issued_on),
         }
         numbered = Letter.from_json(_filled(record.content, blanks))
         store.record_number(record.issuer_code, record.year, record.series, number)
