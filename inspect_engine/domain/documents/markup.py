@@ -24,7 +24,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import cast
 
 from inspect_engine.domain.documents.letter import (
     AppendixPage,
@@ -193,7 +192,11 @@ class _Reader(HTMLParser):
         if top is None or top.tag in ("table", "tr"):
             if data.strip():
                 where = f"<{top.tag}>" if top else "a letter"
-                raise self.fail(f"text {data.strip()[:30]!r} outside a paragraph in {where}")
+                # The chunk starts where the last tag ended: count to the text itself.
+                line = self.getpos()[0] + data[: len(data) - len(data.lstrip())].count("\n")
+                raise MarkupError(
+                    line, f"text {data.strip()[:30]!r} outside a paragraph in {where}"
+                )
             return
         carrier = next(o for o in reversed(self.stack) if o.tag not in _INLINE)
         carrier.runs.append(Run(data, bold=self.bold > 0, italic=self.italic > 0))
@@ -306,4 +309,4 @@ def _trim(runs: list[Run]) -> tuple[Run, ...]:
         out[-1] = Run(last.text.rstrip(" "), last.bold, last.italic)
         if not out[-1].text:
             out.pop()
-    return tuple(cast(list[Run], out))
+    return tuple(out)

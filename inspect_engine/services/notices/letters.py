@@ -179,7 +179,7 @@ def _findings(facts: CampaignFacts, source: CaseSource) -> dict[str, Any]:
     if approved is not None:  # the remedies as the engine assessed them, with their due dates
         for remedy in approved.payload.get("assessed", {}).get("remedies", []):
             remedies[int(remedy["finding"])] = remedy
-    areas = []
+    areas: list[dict[str, Any]] = []
     for area in facts.spec.content_areas:
         items = []
         for number, finding in enumerate(findings):
