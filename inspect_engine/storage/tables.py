@@ -9,7 +9,7 @@ import datetime as dt
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, DateTime, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -186,3 +186,59 @@ class TeamDecisionRow(SQLModel, table=True):
     recorded_at: datetime = Field(sa_type=DateTime(timezone=True))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class DocumentRow(SQLModel, table=True):
+    """An official document (letter) as issued, or a draft awaiting the records office's
+    number. The letter is kept as JSON, so re-rendering it later gives the same text.
+
+    `source_key` names what caused it ("event:12:3:0": case 12, event 3, effect 0) and is
+    unique: a document is issued exactly once. A number is unique for its issuer and year,
+    and a register number for its sequence (`number_register`); NULLs (no number yet) repeat.
+    """
+
+    __tablename__: ClassVar[str] = "document"
+    # Named, so a PostgreSQL error says which one a duplicate broke (storage/document_store.py).
+    __table_args__ = (
+        UniqueConstraint("source_key", name="uq_document_source_key"),
+        UniqueConstraint("issuer_code", "year", "number", name="uq_document_number"),
+        UniqueConstraint(
+            "issuer_code", "year", "series", "number_seq", name="uq_document_number_seq"
+        ),
+        Index("ix_document_campaign_case", "campaign_key", "case_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_key: str = Field(foreign_key="campaign.key", max_length=80)
+    # None: the document belongs to the campaign (a team's decision).
+    case_id: int | None = Field(default=None, foreign_key="inspection_case.id")
+    kind: str = Field(max_length=60)
+    source_key: str = Field(max_length=200)
+    source_case_id: int | None = None
+    source_seq: int | None = None
+    issuer_code: str = Field(max_length=40)
+    year: int
+    # The type code ("TB", "QĐ"), or "" when every type shares one sequence.
+    series: str = Field(max_length=20)
+    # None while the draft awaits the records office, or when the number came from outside.
+    number_seq: int | None = None
+    number: str | None = Field(default=None, max_length=80)
+    issued_on: date | None = None
+    status: str = Field(max_length=20)  # "issued" | "awaiting_number"
+    content: dict[str, Any] = Field(sa_type=JSON)
+    content_hash: str = Field(max_length=64)
+    template: str = Field(max_length=200)
+    recorded_by: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class NumberRegisterRow(SQLModel, table=True):
+    """The last number given in one sequence: an issuer's documents of one series in one year.
+    Taking a number locks the row until commit; a rollback gives the number back."""
+
+    __tablename__: ClassVar[str] = "number_register"
+
+    issuer_code: str = Field(primary_key=True, max_length=40)
+    year: int = Field(primary_key=True)
+    series: str = Field(primary_key=True, max_length=20)
+    last_number: int
