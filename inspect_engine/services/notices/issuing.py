@@ -341,8 +341,11 @@ def issue_items(
 
 
 def _team_body(values: dict[str, Any]) -> str:
-    team = values.get("team") or {}
-    return f"ĐOÀN KIỂM TRA CCHC ({str(team.get('name', '')).upper()})"
+    """The team as the minutes' issuing body: "Đoàn 1" -> "ĐOÀN KIỂM TRA SỐ 1"."""
+    name = str((values.get("team") or {}).get("name", ""))
+    if name.startswith("Đoàn "):
+        return f"ĐOÀN KIỂM TRA SỐ {name.removeprefix('Đoàn ').upper()}"
+    return f"ĐOÀN KIỂM TRA {name.upper()}".strip()
 
 
 def _day(value: Any) -> date | None:
