@@ -177,6 +177,19 @@ def test_a_letter_stored_as_json_renders_the_same_document() -> None:
     assert parts[0] == parts[1], "the same parts, byte for byte"
 
 
+def test_a_draft_keeps_its_blank_number_and_date() -> None:
+    draft = dataclasses.replace(
+        announcement(),
+        number="Số:      /TB-SNV",
+        place_date="Hà Nội, ngày      tháng      năm 20    ",
+    )
+    data = render_docx(draft)
+    check_decree30_docx(data, draft)
+    number_cell, date_cell = row_cells(docx.Document(io.BytesIO(data)).tables[0], 1)
+    assert cell_paragraphs(number_cell)[0].text == "Số:      /TB-SNV"
+    assert cell_paragraphs(date_cell)[0].text == "Hà Nội, ngày      tháng      năm 20    "
+
+
 def test_an_empty_body_still_has_its_header_and_signature() -> None:
     letter = dataclasses.replace(announcement(appendices=0), blocks=())
     check_decree30_docx(render_docx(letter), letter)

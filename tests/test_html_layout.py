@@ -76,6 +76,22 @@ def test_an_appendix_wider_than_six_columns_prints_on_landscape() -> None:
     assert ["wide" in (s.get("class") or "") for s in sections] == [False, False, True]
 
 
+DRAFT = dataclasses.replace(
+    announcement(), number="Số:      /TB-SNV", place_date="Hà Nội, ngày      tháng      năm 20    "
+)
+
+
+def test_a_draft_shows_its_blank_number_and_date_as_wide_as_they_are() -> None:
+    page = render_html(DRAFT)
+    check_decree30_html(page, DRAFT)
+    root = lxml_html.document_fromstring(page)
+    number = root.xpath("//*[contains(@class, 'number')]")[0]
+    assert number.text_content() == "Số:      /TB-SNV"
+    collapsed = page.replace("white-space: pre-wrap;", "")
+    with pytest.raises(AssertionError, match="the spaces in"):
+        check_decree30_html(collapsed, DRAFT)
+
+
 def test_a_letter_stored_as_json_renders_the_same_page() -> None:
     letter = announcement(form="letter")
     again = Letter.from_json(json.loads(json.dumps(letter.to_json())))
