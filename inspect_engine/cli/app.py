@@ -6,7 +6,17 @@ import typer
 
 from inspect_engine import __version__
 from inspect_engine.bootstrap import bootstrap
-from inspect_engine.cli import calendar, campaign, case, database, demo, plan, units, workflow
+from inspect_engine.cli import (
+    calendar,
+    campaign,
+    case,
+    database,
+    demo,
+    evidence,
+    plan,
+    units,
+    workflow,
+)
 from inspect_engine.cli.common import ErrorHandlingGroup, new_app
 
 app = new_app(
@@ -47,6 +57,7 @@ app.command("demo")(demo.demo)
 app.add_typer(units.app, name="units")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(case.app, name="case")
+app.add_typer(evidence.app, name="evidence")
 app.add_typer(workflow.app, name="workflow")
 app.add_typer(plan.app, name="plan")
 app.command("calendar")(calendar.show)
