@@ -59,5 +59,5 @@ def test_wheel_works_from_a_fresh_virtualenv(tmp_path: Path) -> None:
     ).stdout.strip()
     assert str(env_dir) in site, "the installed package, not the checkout"
     notices = Path(site) / "_data" / "notices"
-    assert (notices / "README.md").is_file()
+    assert (notices / "README.md").is_file() and (notices / "forms.toml").is_file()
     assert (Path(site) / "_data" / "workflows" / "cchc-inspection" / "v1.yaml").is_file()

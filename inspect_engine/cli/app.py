@@ -12,6 +12,7 @@ from inspect_engine.cli import (
     case,
     database,
     demo,
+    evidence,
     notices,
     plan,
     units,
@@ -57,6 +58,7 @@ app.command("demo")(demo.demo)
 app.add_typer(units.app, name="units")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(case.app, name="case")
+app.add_typer(evidence.app, name="evidence")
 app.add_typer(workflow.app, name="workflow")
 app.add_typer(plan.app, name="plan")
 app.add_typer(notices.app, name="notices")

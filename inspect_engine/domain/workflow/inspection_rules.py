@@ -88,14 +88,40 @@ def missing_appendices(ctx: GuardContext) -> list[str]:
     return [code for code in ctx.facts.required_appendices if code not in received]
 
 
+def _figures(value: Any, codes: Any) -> list[str]:
+    """`figures`: {appendix code: [row objects by column key]}, each code one received."""
+    if not isinstance(value, Mapping):
+        return ["submission.figures must be an object of rows by appendix code"]
+    received = codes if isinstance(codes, list) else []
+    problems = []
+    for code, rows in value.items():
+        path = f"submission.figures[{code!r}]"
+        if code not in received:
+            problems.append(f"{path}: {code!r} is not among submission.appendices")
+        if not isinstance(rows, list):
+            problems.append(f"{path} must be a list of rows")
+            continue
+        for i, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                problems.append(f"{path}[{i}] must be an object of values by column key")
+                continue
+            problems += [
+                f"{path}[{i}].{key} must be text or a number"
+                for key, cell in row.items()
+                if isinstance(cell, bool) or not isinstance(cell, str | int | float)
+            ]
+    return problems
+
+
 def require_submission(ctx: GuardContext) -> list[str]:
-    """`submission`: {received_on: ISO date, appendices: [codes], documents?: [names]}."""
+    """`submission`: {received_on: ISO date, appendices: [codes], documents?: [names], note?,
+    figures?: {code: [rows]}}, `figures` the values of the forms filled (docs/evidence.md)."""
     submission = ctx.payload.get("submission")
     if not isinstance(submission, Mapping):
         return ["submission must be an object with received_on and appendices"]
+    fields = {"received_on", "appendices", "documents", "note", "figures"}
     problems = [
-        f"submission.{key} is not a submission field"
-        for key in sorted(set(submission) - {"received_on", "appendices", "documents", "note"})
+        f"submission.{key} is not a submission field" for key in sorted(set(submission) - fields)
     ]
     problems += _past_date(
         submission.get("received_on"), "submission.received_on", ctx, working=False
@@ -114,6 +140,8 @@ def require_submission(ctx: GuardContext) -> list[str]:
     problems += _text_list(documents, "submission.documents")
     if not codes and not documents:
         problems.append("submission must list the appendices or documents received")
+    if "figures" in submission:
+        problems += _figures(submission["figures"], codes)
     return problems
 
 

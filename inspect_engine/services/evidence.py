@@ -1,0 +1,158 @@
+"""The appendix forms of a case: the blank workbook its unit fills in, and the filled one read
+back and recorded as what the unit sent (workflow v2's `receive_submission`, its figures in the
+audited event). The forms are defined in a template folder's `forms.toml` (docs/evidence.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from inspect_engine.documents.xlsx_forms import read_form, write_form
+from inspect_engine.domain.campaign.appendices import appendices_for
+from inspect_engine.domain.documents.forms import FormDef, FormSheet, form_sheet, parse_forms
+from inspect_engine.domain.workflow.inspection_rules import SUBMISSION_TRIGGER
+from inspect_engine.errors import InputError, NotFound
+from inspect_engine.services.campaigns import load_campaign
+from inspect_engine.services.cases import Advanced, Request, advance
+from inspect_engine.services.clock import Clock, local_today, utc_now
+from inspect_engine.services.units import read_file
+from inspect_engine.storage.event_store import EventStore
+from inspect_engine.storage.tables import CaseRow, UnitRow
+from inspect_engine.storage.uow import UnitOfWork
+
+FORMS_FILE = "forms.toml"
+
+
+@dataclass(frozen=True)
+class CaseForms:
+    """The forms of the appendices a case's unit must send, made for that unit."""
+
+    case_id: int
+    unit_code: str
+    unit_name: str
+    sheets: tuple[FormSheet, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceImport:
+    """A filled workbook recorded as a delivery."""
+
+    advanced: Advanced
+    received_on: date
+    document: str
+    rows: tuple[tuple[str, int], ...]  # (appendix code, filled rows) of each sheet received
+    assessed: Mapping[str, Any]  # the engine's {due, on_time, late_working_days, missing_...}
+
+    def to_json(self) -> dict[str, Any]:
+        done = self.advanced
+        return {
+            "case_id": done.case_id,
+            "unit_code": done.unit_code,
+            "trigger": done.trigger,
+            "from": done.from_state,
+            "to": done.to_state,
+            "version": done.version,
+            "seq": done.seq,
+            "hash": done.hash,
+            "received_on": self.received_on.isoformat(),
+            "document": self.document,
+            "appendices": [{"code": code, "rows": n} for code, n in self.rows],
+            "due": self.assessed.get("due"),
+            "on_time": self.assessed.get("on_time"),
+            "late_working_days": self.assessed.get("late_working_days"),
+            "missing_appendices": list(self.assessed.get("missing_appendices", [])),
+        }
+
+
+def load_forms(templates_dir: Path) -> dict[str, FormDef]:
+    """The form definitions of a template folder, by appendix code."""
+    path = templates_dir / FORMS_FILE
+    data = read_file(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError("not UTF-8; save the file as UTF-8", source=str(path), line=line) from None
+    return parse_forms(text, str(path))
+
+
+def case_forms(uow: UnitOfWork, case_id: int, templates_dir: Path) -> CaseForms:
+    """The case's unit, and a form for each appendix it must send (the campaign's order)."""
+    forms = load_forms(templates_dir)
+    with uow:
+        case = uow.session.get(CaseRow, case_id)
+        if case is None:
+            raise NotFound(f"no case {case_id}", field="CASE")
+        unit = uow.session.get(UnitRow, case.unit_code)
+        assert unit is not None  # a case's unit is a foreign key
+        _, spec = load_campaign(uow.session, case.campaign_key)
+    required = appendices_for(spec, unit.code, unit.kind).required
+    if not required:
+        raise InputError(
+            f"{unit.code} is asked for no appendix in campaign {spec.key}", field="CASE"
+        )
+    missing = [a.code for a in required if a.code not in forms]
+    if missing:
+        raise InputError(
+            f"no [[forms]] for {', '.join(missing)}, which {unit.code} must send; "
+            f"forms: {', '.join(forms)}",
+            source=str(templates_dir / FORMS_FILE),
+        )
+    sheets = tuple(form_sheet(forms[a.code], spec, unit.code, unit.name) for a in required)
+    return CaseForms(case_id, unit.code, unit.name, sheets)
+
+
+def write_forms(uow: UnitOfWork, case_id: int, templates_dir: Path) -> bytes:
+    """The blank XLSX workbook of the case's unit: one sheet per appendix it must send."""
+    return write_form(case_forms(uow, case_id, templates_dir).sheets)
+
+
+def import_evidence(
+    uow: UnitOfWork,
+    case_id: int,
+    path: Path,
+    *,
+    actor: str | None,
+    role: str,
+    received_on: date | None,
+    templates_dir: Path,
+    clock: Clock = utc_now,
+) -> EvidenceImport:
+    """Check the whole workbook, then record it as one delivery: `receive_submission` with the
+    appendices whose sheets were filled, the file's name and their figures. Any problem, in the
+    file or refused by the workflow, leaves the case as it was.
+
+    `actor` defaults to the unit's code when the unit itself (`role` "unit") delivers;
+    `received_on` to today in Vietnam."""
+    data = read_file(path)
+    forms = case_forms(uow, case_id, templates_dir)
+    filled = read_form(data, str(path), forms.sheets)
+    received = filled.filled
+    if not received:
+        raise InputError("no row is filled in: nothing to record", source=str(path))
+    if actor is None:
+        if role != "unit":
+            raise InputError(f"say who records it as {role}", field="--actor")
+        actor = forms.unit_code
+    day = received_on or local_today(clock)
+    submission = {
+        "received_on": day.isoformat(),
+        "appendices": [s.code for s in received],
+        "documents": [path.name],
+        "figures": filled.figures(),
+    }
+    request = Request(SUBMISSION_TRIGGER, actor, role, {"submission": submission})
+    done = advance(uow, case_id, request, clock=clock)
+    with uow:
+        events = EventStore(uow.connection).events(case_id)
+    event = next(e for e in events if e.seq == done.seq)
+    return EvidenceImport(
+        advanced=done,
+        received_on=day,
+        document=path.name,
+        rows=tuple((s.code, len(s.rows)) for s in received),
+        assessed=dict(event.payload.get("assessed", {})),
+    )
