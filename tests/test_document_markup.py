@@ -54,7 +54,8 @@ def test_markup_reads_into_the_letters_parts() -> None:
           <tr><td>1</td><td>Cải cách &amp; thể chế</td></tr></table>
         {SIGNER}
         <recipient>Lưu: VT, CCHC.</recipient>
-        <appendix label="Phụ lục I" caption="(Kèm theo ...)" title="BIỂU SỐ LIỆU"><li>- Một.</li></appendix>
+        <appendix label="Phụ lục I" caption="(Kèm theo ...)" title="BIỂU SỐ LIỆU">
+          <li>- Một.</li></appendix>
         </letter>"""
     )
     assert parts.summary == "Kiểm tra công tác cải cách hành chính"
