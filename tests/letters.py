@@ -50,9 +50,9 @@ def announcement(*, form: str = "notice", appendices: int = 2, paragraphs: int =
     blocks += [
         p(
             "Nội dung kiểm tra tập trung vào việc thực hiện các nhiệm vụ cải cách thể chế, "
-            "cải cách thủ tục hành chính, cải cách tổ chức bộ máy hành chính nhà nước, cải cách chế độ công "
-            "vụ, cải cách tài chính công, xây dựng và phát triển Chính phủ điện tử, Chính phủ "
-            "số; "
+            "cải cách thủ tục hành chính, cải cách tổ chức bộ máy hành chính nhà nước, "
+            "cải cách chế độ công vụ, cải cách tài chính công, xây dựng và phát triển "
+            "Chính phủ điện tử, Chính phủ số; "
             f"đoạn thứ {i + 1} kéo dài để văn bản sang trang thứ hai."
         )
         for i in range(paragraphs)
