@@ -73,7 +73,7 @@ def jinja_rate(uow: UnitOfWork, key: str, letters: int) -> float:
     contexts = [
         {
             **issuer.facts.base(kind, "05/TB-SNV", None),
-            **builders.announcement(issuer.facts, s, issuer.forms.get(s.unit_code, {})),
+            **builders.announcement(issuer.facts, s, issuer.forms.for_unit(s.unit_code)),
         }
         for s in sources
     ]

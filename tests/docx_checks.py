@@ -262,11 +262,11 @@ def check_paragraph(paragraph: DocxParagraph, block: Paragraph) -> None:
     what = f"{block.style} {block.text[:30]!r}"
     want = [(c, r.bold, r.italic) for r in block.runs for c in r.text]
     styled = {"bold": block.style == "heading", "italic": block.style in ("basis", "note")}
-    got = [
-        (c, run_font(r, paragraph, "bold"), run_font(r, paragraph, "italic"))
+    fonts = [
+        (r.text, run_font(r, paragraph, "bold"), run_font(r, paragraph, "italic"))
         for r in text_runs(paragraph)
-        for c in r.text
     ]
+    got = [(c, bold, italic) for text, bold, italic in fonts for c in text]
     want = [(c, b or styled["bold"], i or styled["italic"]) for c, b, i in want]
     assert got == want, f"{what}: the letter's text, bold and italic kept"
     assert sizes_pt(paragraph) == ({12} if block.style == "note" else {14}), what

@@ -10,6 +10,7 @@ own, so its pages number from 1 with no number on its first page, like the lette
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,7 +62,19 @@ def render_docx(letter: Letter) -> bytes:
         _appendix(document, page)
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_times(buffer.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The same bytes for the same letter: python-docx stamps every zip entry with the time of
+    saving; a stored document must render identically whenever it is rendered."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            entry = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, source.read(item.filename))
+    return out.getvalue()
 
 
 # --- paragraphs ---------------------------------------------------------------------------

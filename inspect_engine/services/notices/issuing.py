@@ -36,7 +36,7 @@ from inspect_engine.services.cases import Batch
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.services.notices import letters
 from inspect_engine.services.notices.context import CampaignFacts
-from inspect_engine.services.notices.forms_tables import form_tables
+from inspect_engine.services.notices.forms_tables import FormTables
 from inspect_engine.settings import DISPLAY_TZ, data_dir
 from inspect_engine.storage.document_store import AlreadyIssued, DocumentStore
 from inspect_engine.storage.event_store import EventStore
@@ -132,7 +132,7 @@ class Issuer:
             self.facts = CampaignFacts(uow.connection, key)
         spec = self.facts.spec
         self.templates = Templates(template_folders(spec.notices.templates, templates))
-        self.forms = form_tables(self.templates.folders)
+        self.forms = FormTables(self.templates.folders, spec, self.facts.units)
 
     def issue(self, item: Pending) -> Issued | None:
         """Issue one document; None when someone else issued it first."""
@@ -165,7 +165,7 @@ class Issuer:
             builder = letters.BUILDERS.get(kind.key)
             if builder is None:
                 raise InputError(f"no way to issue a {kind.key!r} yet", field="kind")
-            values = builder(self.facts, source, self.forms.get(unit, {}))
+            values = builder(self.facts, source, self.forms.for_unit(unit))
             numbering = self._number(store, kind, day, values)
         issued_on = None if numbering.awaiting else day
         context = {**self.facts.base(kind, numbering.text, issued_on), **values}

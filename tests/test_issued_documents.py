@@ -1,0 +1,126 @@
+"""The documents `make demo` writes, checked as a records clerk and a unit would: every announced
+unit has its notice in DOCX and PDF with its appendix workbook, the team decisions are there,
+and every file meets the Decree 30 format rules the layout tests check."""
+
+from __future__ import annotations
+
+import csv
+import json
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from inspect_engine.cli import app
+from inspect_engine.domain.documents.letter import Letter
+from inspect_engine.services.notices.rendering import render
+from tests.docx_checks import check_decree30_docx
+from tests.html_checks import check_decree30_html
+from tests.pdf_checks import check_decree30_pdf
+
+RUNNER = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    done = RUNNER.invoke(app, ["demo", "--dir", str(folder)], catch_exceptions=False)
+    assert done.exit_code == 0, done.stderr
+    return folder
+
+
+def cli(demo: Path, *args: str) -> Any:
+    done = RUNNER.invoke(app, ["--db", f"sqlite:///{demo / 'inspect.db'}", *args])
+    assert done.exit_code == 0, done.stderr
+    return done
+
+
+def documents(demo: Path) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = json.loads(
+        cli(demo, "notices", "list", "hanoi-2026", "--json").stdout
+    )
+    return found
+
+
+def letter_of(demo: Path, doc_id: int) -> Letter:
+    shown = json.loads(cli(demo, "notices", "show", str(doc_id), "--json").stdout)
+    return Letter.from_json(shown["letter"])
+
+
+def index(demo: Path) -> list[dict[str, str]]:
+    text = (demo / "notices" / "danh-sach-van-ban.csv").read_text("utf-8-sig")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def test_every_announced_unit_has_its_notice_and_forms(demo: Path) -> None:
+    rows = index(demo)
+    notices = [r for r in rows if r["loai"] == "thong-bao-kiem-tra"]
+    assert len(notices) == 140  # every case but the one inspected unannounced
+    for row in notices:
+        files = [demo / "notices" / f for f in row["tep"].split()]
+        assert sorted(f.suffix for f in files) == [".docx", ".pdf"]
+        for file in files:
+            assert file.stat().st_size > 5000, file
+        folder = files[0].parent
+        assert folder.name.startswith(row["don_vi"] + "_")
+        assert (folder / f"phu-luc_{row['don_vi']}.xlsx").is_file()
+    decisions = [r for r in rows if r["loai"] == "quyet-dinh-thanh-lap-doan"]
+    assert [r["so_ky_hieu"] for r in decisions] == ["125/QĐ-SNV", "126/QĐ-SNV", "127/QĐ-SNV"]
+    assert all(r["tep"].startswith("_chien-dich/") for r in decisions)
+    kinds = {r["loai"] for r in rows}
+    assert {"bien-ban-kiem-tra", "thong-bao-ket-luan", "thong-bao-tai-kiem-tra"} <= kinds
+
+
+def test_the_workbook_holds_the_units_own_appendices(demo: Path) -> None:
+    [stp] = (demo / "notices").glob("STP_*/phu-luc_STP.xlsx")
+    assert [ws.title for ws in load_workbook(stp).worksheets if ws.sheet_state == "visible"] == [
+        "PL1 Số liệu CCHC",
+        "PL2 Nhiệm vụ được giao",
+        "PL3 Lĩnh vực chủ trì",
+    ]
+    [commune] = (demo / "notices").glob("00004_*/phu-luc_00004.xlsx")
+    visible = [ws.title for ws in load_workbook(commune).worksheets if ws.sheet_state == "visible"]
+    assert len(visible) == 2 and "PL3 Lĩnh vực chủ trì" not in visible
+
+
+def _check_files(job: tuple[dict[str, Any], list[str]]) -> str:
+    """Check one document's files against its stored letter (run in a worker process)."""
+    content, files = job
+    letter = Letter.from_json(content)
+    for name in files:
+        data = Path(name).read_bytes()
+        if name.endswith(".docx"):
+            check_decree30_docx(data, letter)
+        else:
+            check_decree30_pdf(data, letter)
+    check_decree30_html(render(letter, "html").decode("utf-8"), letter)
+    return files[0]
+
+
+@pytest.mark.slow
+def test_every_issued_file_meets_the_format_rules(demo: Path) -> None:
+    """Each file under ./demo/notices is checked against the letter stored for it, on every
+    core (about 0.4 s of checking a document)."""
+    by_number = {d["number"]: d for d in documents(demo)}
+    jobs = [
+        (
+            letter_of(demo, by_number[row["so_ky_hieu"]]["id"]).to_json(),
+            [str(demo / "notices" / name) for name in row["tep"].split()],
+        )
+        for row in index(demo)
+    ]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        checked = list(pool.map(_check_files, jobs))
+    assert len(checked) == len(jobs) == 3 + 140 + 3 + 2 + 1
+
+
+def test_a_document_renders_again_byte_for_byte(demo: Path, tmp_path: Path) -> None:
+    row = next(r for r in index(demo) if r["loai"] == "thong-bao-ket-luan")
+    doc = next(d for d in documents(demo) if d["number"] == row["so_ky_hieu"])
+    cli(demo, "notices", "render", str(doc["id"]), "--format", "docx,pdf", "--out", str(tmp_path))
+    for name in row["tep"].split():
+        again = tmp_path / Path(name).name
+        assert again.read_bytes() == (demo / "notices" / name).read_bytes(), name
