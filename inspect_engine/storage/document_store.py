@@ -277,6 +277,11 @@ class DocumentStore:
         query = select(_document.c.source_key).where(_document.c.campaign_key == campaign_key)
         return set(self.conn.execute(query).scalars())
 
+    def has_source(self, source_key: str) -> bool:
+        """Whether the document of this cause is stored (issued or a draft)."""
+        query = select(_document.c.id).where(_document.c.source_key == source_key)
+        return self.conn.execute(query).first() is not None
+
     def get(self, document_id: int) -> DocumentRecord | None:
         row = self.conn.execute(_select().where(_document.c.id == document_id)).first()
         return _record(row) if row else None

@@ -137,6 +137,11 @@ class Issuer:
     def issue(self, item: Pending) -> Issued | None:
         """Issue one document; None when someone else issued it first."""
         with self.uow:
+            # Issuers of a campaign take turns (the lock its case events take anyway), so the
+            # check below sees what another issuer committed meanwhile: its numbers too.
+            EventStore(self.uow.connection).lock_campaign(self.key)
+            if DocumentStore(self.uow.connection).has_source(item.source_key):
+                return None
             try:
                 issued = self._issue(item)
             except AlreadyIssued:
