@@ -109,9 +109,10 @@ def national_campaign(folder: Path, n_units: int) -> tuple[Path, Path, list[dict
     decisions = []
     for t in range(1, teams + 1):
         lead = f"Trưởng Đoàn Số {t}"
+        works_at = "STP" if t == 1 else "SNV"  # a team must be free to inspect Sở Nội vụ
         text += (
             f'\n[[teams]]\nname = "Đoàn {t}"\nlead = "{lead}"\nvisits_per_day = 1\n'
-            f'members = [{{ name = "{lead}", unit = "SNV" }}]\n'
+            f'members = [{{ name = "{lead}", unit = "{works_at}" }}]\n'
         )
         decisions.append(
             {
