@@ -212,3 +212,47 @@ def test_the_records_office_numbers_drafts_after_signing(cli: Cli, tmp_path: Pat
     assert done["content_hash"] != draft["content_hash"]
     again = cli("notices", "number", str(draft["id"]), "--number", "8", "--date", "2026-12-01")
     assert again.exit_code == 2 and "already has its number" in again.stderr
+
+
+def test_issue_renders_and_package_delivers_one_folder_per_unit(
+    planned: Cli,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    announce_all(planned)
+    out = tmp_path / "letters"
+    issued = planned("notices", "issue", "hanoi-2026", "--out", str(out), "--json")
+    assert issued.exit_code == 0, issued.stderr
+    report = json.loads(issued.stdout)
+    assert len(report["issued"]) == 144 and len(report["files"]) == 2 * 144
+    assert all(Path(f).is_file() for f in report["files"])
+    delivery = tmp_path / "delivery"
+    packaged = planned("notices", "package", "hanoi-2026", "--out", str(delivery), "--zip")
+    assert packaged.exit_code == 0, packaged.stderr
+    zips = sorted(p.name for p in delivery.glob("*.zip"))
+    assert len(zips) == 1 + 141 and "_chien-dich.zip" in zips
+    [stp] = [z for z in zips if z.startswith("STP_")]
+    import zipfile
+
+    with zipfile.ZipFile(delivery / stp) as archive:
+        names = sorted(archive.namelist())
+    assert [n.rsplit(".", 1)[1] for n in names] == ["docx", "pdf", "xlsx"]
+    assert all(n.isascii() for n in names)  # a document system takes these names as they are
+    index = (delivery / "danh-sach-van-ban.csv").read_text("utf-8-sig").splitlines()
+    assert index[0].startswith("don_vi,ten_don_vi,loai,so_ky_hieu") and len(index) == 1 + 144
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("notices", "issue", "no-such"), "no campaign 'no-such'"),
+        (("notices", "render", "999", "--out", "."), "no document 999"),
+        (("notices", "list", "hanoi-2026", "--kind", "thong-bao"), "unknown kind 'thong-bao'"),
+        (("notices", "issue", "hanoi-2026", "--format", "odt"), "unknown format 'odt'"),
+        (("notices", "number", "1", "--number", "3", "--date", "5/8/2026"), "not a date"),
+    ],
+)
+def test_bad_arguments_get_one_line(planned: Cli, args: tuple[str, ...], says: str) -> None:  # noqa: F811
+    done = planned(*args)
+    assert done.exit_code == 2
+    [line] = done.stderr.strip().splitlines()
+    assert says in line

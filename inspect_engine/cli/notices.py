@@ -77,8 +77,11 @@ def issue(
                 jobs, progress=lambda done, total: bar.update(render, completed=done)
             )
     if as_json:
-        print_json({"issued": [i.__dict__ | {"issued_on": str(i.issued_on)} for i in issued],
-                    "files": [str(p) for p in paths]})  # fmt: skip
+        issued_json = [
+            {**i.__dict__, "issued_on": i.issued_on.isoformat() if i.issued_on else None}
+            for i in issued
+        ]
+        print_json({"issued": issued_json, "files": [str(p) for p in paths]})
         return
     kinds: dict[str, int] = {}
     for item in issued:

@@ -101,6 +101,9 @@ def write_forms(uow: Any, key: str, out: Path, units: dict[int, tuple[str, str]]
     """Each announced unit's fillable appendix workbook beside its letters: the forms of the
     appendices it must prepare (`evidence forms` writes the same for one case)."""
     from inspect_engine.services import evidence
+    from inspect_engine.services.case_facts import campaign_spec
+    from inspect_engine.services.notices.forms_tables import forms_folder
+    from inspect_engine.services.notices.issuing import template_folders
     from inspect_engine.services.notices.records import list_documents
 
     announced = {
@@ -108,7 +111,9 @@ def write_forms(uow: Any, key: str, out: Path, units: dict[int, tuple[str, str]]
         for r in list_documents(uow, key)
         if r.kind in ("thong-bao-kiem-tra", "cong-van-kiem-tra") and r.case_id is not None
     }
-    templates = data_dir("notices")
+    with uow:
+        spec = campaign_spec(uow.connection, key)[0]
+    templates = forms_folder(template_folders(spec.notices.templates)) or data_dir("notices")
     for case_id in sorted(announced):
         code, name = units[case_id]
         data = evidence.write_forms(uow, case_id, templates)
