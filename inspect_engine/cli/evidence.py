@@ -15,14 +15,8 @@ app = new_app("Evidence: the appendix forms (Phụ lục) a unit fills in, and t
 TEMPLATES = typer.Option(
     None,
     "--templates",
-    help="Template folder holding forms.toml (default: the shipped notices folder).",
+    help="Template folder holding forms.toml (default: the campaign's, else the shipped one).",
 )
-
-
-def _templates(folder: Path | None) -> Path:
-    from inspect_engine.settings import data_dir
-
-    return folder if folder is not None else data_dir("notices")
 
 
 @app.command("forms")
@@ -42,7 +36,7 @@ def forms(
     from inspect_engine.services import evidence
 
     with unit_of_work(ctx) as uow:
-        made = evidence.case_forms(uow, case_id, _templates(templates))
+        made = evidence.case_forms(uow, case_id, templates)
     write_file(out, write_form(made.sheets))
     codes = ", ".join(s.code for s in made.sheets)
     say(f"case {case_id} ({made.unit_code}, {made.unit_name}): wrote {out} with {codes}")
@@ -93,7 +87,7 @@ def import_(
             actor=actor,
             role=role,
             received_on=day,
-            templates_dir=_templates(templates),
+            templates_dir=templates,
         )
     if as_json:
         print_json(done.to_json())

@@ -19,6 +19,7 @@ from inspect_engine.services.campaigns import load_campaign
 from inspect_engine.services.cases import Advanced, Request, advance
 from inspect_engine.services.clock import Clock, local_today, utc_now
 from inspect_engine.services.units import read_file
+from inspect_engine.settings import data_dir
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.tables import CaseRow, UnitRow
 from inspect_engine.storage.uow import UnitOfWork
@@ -79,9 +80,9 @@ def load_forms(templates_dir: Path) -> dict[str, FormDef]:
     return parse_forms(text, str(path))
 
 
-def case_forms(uow: UnitOfWork, case_id: int, templates_dir: Path) -> CaseForms:
-    """The case's unit, and a form for each appendix it must send (the campaign's order)."""
-    forms = load_forms(templates_dir)
+def case_forms(uow: UnitOfWork, case_id: int, templates_dir: Path | None) -> CaseForms:
+    """The case's unit, and a form for each appendix it must send (the campaign's order).
+    Without `templates_dir`, the forms of the campaign's template folder, else the shipped."""
     with uow:
         case = uow.session.get(CaseRow, case_id)
         if case is None:
@@ -89,6 +90,9 @@ def case_forms(uow: UnitOfWork, case_id: int, templates_dir: Path) -> CaseForms:
         unit = uow.session.get(UnitRow, case.unit_code)
         assert unit is not None  # a case's unit is a foreign key
         _, spec = load_campaign(uow.session, case.campaign_key)
+    if templates_dir is None:
+        templates_dir = campaign_forms_folder(spec.notices.templates)
+    forms = load_forms(templates_dir)
     required = appendices_for(spec, unit.code, unit.kind).required
     if not required:
         raise InputError(
@@ -105,7 +109,14 @@ def case_forms(uow: UnitOfWork, case_id: int, templates_dir: Path) -> CaseForms:
     return CaseForms(case_id, unit.code, unit.name, sheets)
 
 
-def write_forms(uow: UnitOfWork, case_id: int, templates_dir: Path) -> bytes:
+def campaign_forms_folder(campaign_templates: str) -> Path:
+    """The folder whose forms.toml a campaign uses: its own template folder if it has one."""
+    if campaign_templates and (Path(campaign_templates) / FORMS_FILE).is_file():
+        return Path(campaign_templates)
+    return data_dir("notices")
+
+
+def write_forms(uow: UnitOfWork, case_id: int, templates_dir: Path | None) -> bytes:
     """The blank XLSX workbook of the case's unit: one sheet per appendix it must send."""
     return write_form(case_forms(uow, case_id, templates_dir).sheets)
 
@@ -118,7 +129,7 @@ def import_evidence(
     actor: str | None,
     role: str,
     received_on: date | None,
-    templates_dir: Path,
+    templates_dir: Path | None,
     clock: Clock = utc_now,
 ) -> EvidenceImport:
     """Check the whole workbook, then record it as one delivery: `receive_submission` with the

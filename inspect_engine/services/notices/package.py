@@ -14,7 +14,6 @@ from typing import Any
 from inspect_engine.errors import InputError
 from inspect_engine.services.notices import rendering
 from inspect_engine.services.notices.records import file_stem, slug
-from inspect_engine.settings import data_dir
 from inspect_engine.storage.document_store import DocumentRecord
 
 INDEX = "danh-sach-van-ban.csv"
@@ -101,9 +100,6 @@ def write_forms(uow: Any, key: str, out: Path, units: dict[int, tuple[str, str]]
     """Each announced unit's fillable appendix workbook beside its letters: the forms of the
     appendices it must prepare (`evidence forms` writes the same for one case)."""
     from inspect_engine.services import evidence
-    from inspect_engine.services.case_facts import campaign_spec
-    from inspect_engine.services.notices.forms_tables import forms_folder
-    from inspect_engine.services.notices.issuing import template_folders
     from inspect_engine.services.notices.records import list_documents
 
     announced = {
@@ -111,11 +107,8 @@ def write_forms(uow: Any, key: str, out: Path, units: dict[int, tuple[str, str]]
         for r in list_documents(uow, key)
         if r.kind in ("thong-bao-kiem-tra", "cong-van-kiem-tra") and r.case_id is not None
     }
-    with uow:
-        spec = campaign_spec(uow.connection, key)[0]
-    templates = forms_folder(template_folders(spec.notices.templates)) or data_dir("notices")
     for case_id in sorted(announced):
         code, name = units[case_id]
-        data = evidence.write_forms(uow, case_id, templates)
+        data = evidence.write_forms(uow, case_id, None)  # the campaign's forms
         (out / folder_name(code, name) / f"phu-luc_{slug(code)}.xlsx").write_bytes(data)
     return len(announced)
