@@ -256,3 +256,31 @@ def test_bad_arguments_get_one_line(planned: Cli, args: tuple[str, ...], says: s
     assert done.exit_code == 2
     [line] = done.stderr.strip().splitlines()
     assert says in line
+
+
+def test_a_clashing_number_is_refused_and_the_rest_issued(planned: Cli, tmp_path: Path) -> None:  # noqa: F811
+    """The records office re-forms a team with a number the engine already gave a notice (one
+    shared sequence): that decision is refused with what to do; the other documents go out."""
+    announce_all(planned)
+    assert planned("notices", "issue", "hanoi-2026").exit_code == 0
+    taken = next(d["number"] for d in documents(planned) if d["kind"] == "thong-bao-kiem-tra")
+    decision = json.loads((EXAMPLES / "decisions" / "doan-1.json").read_text("utf-8"))
+    decision |= {"number": taken.replace("/TB-", "/QĐ-"), "supersedes": decision["number"]}
+    path = tmp_path / "again.json"
+    path.write_text(json.dumps(decision, ensure_ascii=False), encoding="utf-8")
+    recorded = planned("campaign", "decide-team", "hanoi-2026", "--data-file", str(path),
+                       "--actor", "vt")  # fmt: skip
+    assert recorded.exit_code == 0, recorded.stderr
+    visit = next(v for v in json.loads(planned("plan", "show", "hanoi-2026", "--json").stdout)
+                 if v["unit_code"] == "STP")  # fmt: skip
+    move = tmp_path / "move.json"
+    move.write_text(json.dumps({"visit_date": "2026-10-30", "reason": "Đơn vị đề nghị"}), "utf-8")
+    moved = planned("case", "advance", str(visit["case_id"]), "reschedule", "--data-file",
+                    str(move), *LEAD)  # fmt: skip
+    assert moved.exit_code == 0, moved.stderr
+    issued = planned("notices", "issue", "hanoi-2026")
+    assert issued.exit_code == 2
+    [line] = issued.stderr.strip().splitlines()
+    assert "issued 1, refused quyet-dinh-thanh-lap-doan of team decision 4" in line
+    assert 'numbering = "per_type"' in line
+    assert [d["kind"] for d in documents(planned)][-1] == "thong-bao-doi-lich"

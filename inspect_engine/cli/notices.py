@@ -63,10 +63,14 @@ def issue(
     rt = runtime(ctx)
     with rt.unit_of_work() as uow, Progress(transient=True) as bar:
         task = bar.add_task("issuing", total=None)
-        issued = issuing.issue_due(
-            uow, key, templates=_folders(templates), actor=actor, clock=rt.clock,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )  # fmt: skip
+        refused: issuing.NotIssued | None = None
+        try:
+            issued = issuing.issue_due(
+                uow, key, templates=_folders(templates), actor=actor, clock=rt.clock,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )  # fmt: skip
+        except issuing.NotIssued as exc:  # what was issued is still rendered below
+            issued, refused = exc.issued, exc
         paths = []
         if out is not None and issued:
             ids = {i.id for i in issued}
@@ -82,14 +86,16 @@ def issue(
             for i in issued
         ]
         print_json({"issued": issued_json, "files": [str(p) for p in paths]})
-        return
-    kinds: dict[str, int] = {}
-    for item in issued:
-        kinds[item.kind] = kinds.get(item.kind, 0) + 1
-    listed = ", ".join(f"{n} {k}" for k, n in kinds.items())
-    say(f"issued {len(issued)} documents" + (f": {listed}" if listed else " (nothing was due)"))
-    if paths:
-        say(f"rendered {len(paths)} files under {out}")
+    else:
+        kinds: dict[str, int] = {}
+        for item in issued:
+            kinds[item.kind] = kinds.get(item.kind, 0) + 1
+        listed = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        say(f"issued {len(issued)} documents" + (f": {listed}" if listed else " (nothing was due)"))
+        if paths:
+            say(f"rendered {len(paths)} files under {out}")
+    if refused is not None:
+        raise refused
 
 
 @app.command("remind")

@@ -31,6 +31,11 @@ FILTERS = {
 }
 
 
+class TemplateProblem(InputError):
+    """A template that cannot render (syntax, a missing value, bad markup): every document of
+    its kind would fail the same way, so issuing stops at the first."""
+
+
 class Templates:
     """The content templates of one campaign: its own folders, then the shipped ones."""
 
@@ -51,31 +56,34 @@ class Templates:
         for folder in self.folders:
             if (folder / name).is_file():
                 return folder / name
-        raise InputError(f"no template {name!r} in {', '.join(map(str, self.folders))}")
+        raise TemplateProblem(f"no template {name!r} in {', '.join(map(str, self.folders))}")
 
     def render(self, name: str, context: Mapping[str, Any]) -> LetterParts:
         """Render one template and read its markup; any problem names the template and line."""
         try:
             template = self.env.get_template(name)
         except jinja2.TemplateNotFound:
-            raise InputError(
+            raise TemplateProblem(
                 f"no template {name!r} in {', '.join(map(str, self.folders))}"
             ) from None
         except jinja2.TemplateSyntaxError as exc:
-            raise InputError(exc.message or "syntax error", source=_where(exc.filename, name),
-                             line=exc.lineno) from None  # fmt: skip
+            where = _where(exc.filename, name)
+            problem = exc.message or "syntax error"
+            raise TemplateProblem(problem, source=where, line=exc.lineno) from None
         try:
             text = template.render(context)
         except jinja2.TemplateError as exc:
-            raise InputError(_message(exc), source=_where(template.filename, name),
-                             line=_template_line(template.filename)) from None  # fmt: skip
+            line = _template_line(template.filename)
+            where = template.filename or name
+            raise TemplateProblem(_message(exc), source=where, line=line) from None
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            raise InputError(f"{type(exc).__name__}: {exc}", source=_where(template.filename, name),
-                             line=_template_line(template.filename)) from None  # fmt: skip
+            line = _template_line(template.filename)
+            problem = f"{type(exc).__name__}: {exc}"
+            raise TemplateProblem(problem, source=template.filename or name, line=line) from None
         try:
             return parse_letter(text)
         except MarkupError as exc:
-            raise InputError(
+            raise TemplateProblem(
                 f"line {exc.line} of what it renders: {exc.detail}",
                 source=_where(template.filename, name),
             ) from None

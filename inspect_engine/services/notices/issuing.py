@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from inspect_engine.documents.templates import Templates, compose
+from inspect_engine.documents.templates import TemplateProblem, Templates, compose
 from inspect_engine.domain.documents import vn_format
 from inspect_engine.domain.documents.kinds import (
     DECISION,
@@ -32,13 +32,14 @@ from inspect_engine.domain.documents.kinds import (
 from inspect_engine.domain.documents.letter import Letter
 from inspect_engine.domain.events import Event, canonical
 from inspect_engine.errors import InputError
+from inspect_engine.services.case_facts import campaign_spec
 from inspect_engine.services.cases import Batch
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.services.notices import letters
 from inspect_engine.services.notices.context import CampaignFacts
 from inspect_engine.services.notices.forms_tables import FormTables
 from inspect_engine.settings import DISPLAY_TZ, data_dir
-from inspect_engine.storage.document_store import AlreadyIssued, DocumentStore
+from inspect_engine.storage.document_store import AlreadyIssued, DocumentStore, NumberTaken
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.uow import UnitOfWork
 
@@ -96,9 +97,8 @@ def pending_documents(uow: UnitOfWork, key: str) -> list[Pending]:
     store = EventStore(conn)
     if not store.has_campaign(key):
         raise InputError(f"no campaign {key!r}; see `inspect-engine campaign list`", field="KEY")
-    facts = CampaignFacts(conn, key)
     done = DocumentStore(conn).issued_source_keys(key)
-    form = facts.spec.notices.announcement_form
+    form = campaign_spec(conn, key)[0].notices.announcement_form
     out: list[Pending] = []
     rows = conn.execute(
         text("SELECT seq FROM team_decision WHERE campaign_key = :key ORDER BY seq"), {"key": key}
@@ -193,7 +193,7 @@ class Issuer:
             source_key=item.source_key,
             source_case_id=item.case_id,
             source_seq=item.seq,
-            issuer_code=self._issuer_code(kind, values),
+            issuer_code=self._issuer_code(kind, item),
             year=day.year,
             series=self._series(kind),
             number_seq=numbering.seq,
@@ -219,10 +219,12 @@ class Issuer:
             return ""
         return kind.type_code or "CV"
 
-    def _issuer_code(self, kind: Kind, values: dict[str, Any]) -> str:
-        """Whose numbers these are: the Sở's register, or a team's own minutes."""
+    def _issuer_code(self, kind: Kind, item: Pending) -> str:
+        """Whose numbers these are: the Sở's register, or the team's own for a case's minutes."""
         if kind.key == MINUTES:
-            return f"ĐKT:{(values.get('team') or {}).get('name', '')}"[:40]
+            # The team numbers its minutes in its own book, which the engine does not keep:
+            # a number the team gave twice must not hold up the case's other documents.
+            return f"ĐKT:{item.case_id}"
         return self.facts.spec.issuer.body_code
 
     def _given(self, store: DocumentStore, kind: Kind, day: date, number: str) -> Numbering:
@@ -231,7 +233,14 @@ class Issuer:
         issuer = self.facts.spec.issuer
         seq, _, code = number.partition("/")
         if code.endswith(f"-{issuer.body_code}") and seq.isdigit():
-            store.record_number(issuer.body_code, day.year, self._series(kind), int(seq))
+            try:
+                store.record_number(issuer.body_code, day.year, self._series(kind), int(seq))
+            except NumberTaken as exc:
+                raise InputError(
+                    f"{number}: {exc.detail}; the records office and the engine gave the same "
+                    'number: number per type (`numbering = "per_type"`) or let the office '
+                    'number every document (`numbered_by = "records_office"`)'
+                ) from None
             return Numbering(int(seq), number, awaiting=False)
         return Numbering(None, number, awaiting=False)
 
@@ -336,13 +345,39 @@ def issue_items(
         return []
     issuer = Issuer(uow, key, templates=templates, actor=actor, clock=clock)
     issued = []
+    refused: list[str] = []
     for i, item in enumerate(items, start=1):
-        done = issuer.issue(item)
+        try:
+            done = issuer.issue(item)
+        except TemplateProblem:
+            raise
+        except InputError as exc:
+            # One case's data (a clashing number) must not hold up every other document: the
+            # rest are issued, and the command then says which could not be and why.
+            refused.append(f"{item.kind.key} of {_cause(item)}: {exc}")
+            done = None
         if done is not None:
             issued.append(done)
         if progress:
             progress(i, len(items))
+    if refused:
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        raise NotIssued(f"issued {len(issued)}, refused {refused[0]}{more}", issued)
     return issued
+
+
+class NotIssued(InputError):
+    """Some documents could not be issued; `issued` holds those that were."""
+
+    def __init__(self, message: str, issued: list[Issued]) -> None:
+        super().__init__(message)
+        self.issued = issued
+
+
+def _cause(item: Pending) -> str:
+    if item.case_id is None:
+        return f"team decision {item.decision_seq}"
+    return f"case {item.case_id}"
 
 
 def _team_body(values: dict[str, Any]) -> str:
