@@ -15,7 +15,6 @@ import hashlib
 import multiprocessing
 import queue
 import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from inspect_engine.domain.events import canonical
@@ -38,12 +37,11 @@ from inspect_engine.storage.document_store import (
 from inspect_engine.storage.tables import CampaignRow, CaseRow, UnitRow
 from inspect_engine.storage.uow import UnitOfWork
 from tests.letters import announcement
+from tests.lock_watch import WAIT_S, Watcher, postgres_watch, sqlite_watch
 
 T = TypeVar("T")
 AT = datetime(2026, 8, 3, 2, 30, 15, 123456, tzinfo=UTC)
-WAIT_S = 30  # how long a test waits for another thread before calling it hung (not a timing check)
 LETTER = announcement().to_json()
-Watcher = Callable[[], None]
 
 
 def _seed(engine: Engine, key: str = "hanoi-2026", cases: int = 2) -> list[int]:
@@ -411,24 +409,7 @@ class TestSQLiteDocumentStore(DocumentStoreContract):
         return f"sqlite:///{tmp_path / 'documents.db'}"
 
     def watch_lock_wait(self, conn: Connection) -> Watcher:
-        # As in the event-store contract: SQLite cannot show a connection waiting, but the
-        # issuer's first statement must be the one that takes the write lock.
-        first: list[str] = []
-        asked = threading.Event()
-        driver: Any = conn.connection.driver_connection
-
-        def trace(sql: str) -> None:
-            if not first:
-                first.append(sql)
-                asked.set()
-
-        driver.set_trace_callback(trace)
-
-        def wait() -> None:
-            assert asked.wait(WAIT_S), "the issuer never asked for the lock"
-            assert first[0].upper().startswith("BEGIN IMMEDIATE"), first[0]
-
-        return wait
+        return sqlite_watch(conn, "issuer")
 
     def test_two_processes_number_without_gap_or_repeat(self, engine: Engine, url: str) -> None:
         spawn = multiprocessing.get_context("spawn")
@@ -456,20 +437,4 @@ class TestPostgresDocumentStore(DocumentStoreContract):
         return url
 
     def watch_lock_wait(self, conn: Connection) -> Watcher:
-        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-        engine = conn.engine
-
-        def wait() -> None:
-            deadline = time.monotonic() + WAIT_S
-            while time.monotonic() < deadline:
-                with engine.connect() as monitor:  # a new snapshot of pg_stat_activity each time
-                    waiting = monitor.execute(
-                        text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
-                        {"pid": pid},
-                    ).scalar()
-                if waiting == "Lock":
-                    return
-                time.sleep(0.01)
-            raise AssertionError("the issuer never waited for the sequence's lock")
-
-        return wait
+        return postgres_watch(conn, "issuer")

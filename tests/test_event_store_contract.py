@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from inspect_engine.domain.events import (
@@ -45,12 +44,11 @@ from inspect_engine.storage.db import make_engine, upgrade
 from inspect_engine.storage.event_store import CaseHead, EventStore, StaleCase, WriteConflict
 from inspect_engine.storage.tables import CampaignRow, CaseRow, UnitRow
 from inspect_engine.storage.uow import UnitOfWork
+from tests.lock_watch import WAIT_S, Watcher, postgres_watch, sqlite_watch
 
 T = TypeVar("T")
 AT = datetime(2026, 8, 3, 2, 30, 15, 123456, tzinfo=UTC)
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-WAIT_S = 30  # how long a test waits for another thread before calling it hung (not a timing check)
-Watcher = Callable[[], None]
 
 
 # -- what the engine does with the store, written out against the store's API only --------------
@@ -528,25 +526,7 @@ class TestSQLiteEventStore(EventStoreContract):
         return f"sqlite:///{tmp_path / 'store.db'}"
 
     def watch_lock_wait(self, conn: Connection) -> Watcher:
-        # SQLite cannot show a connection waiting. Its trace hook fires as the writer's first
-        # statement starts; that must take the write lock (another writer holds it, so this one
-        # can only go on once that one ends): a head read under a deferred BEGIN could be stale.
-        first: list[str] = []
-        asked = threading.Event()
-        driver: Any = conn.connection.driver_connection
-
-        def trace(sql: str) -> None:
-            if not first:
-                first.append(sql)
-                asked.set()
-
-        driver.set_trace_callback(trace)
-
-        def wait() -> None:
-            assert asked.wait(WAIT_S), "the writer never asked for the lock"
-            assert first[0].upper().startswith("BEGIN IMMEDIATE"), first[0]
-
-        return wait
+        return sqlite_watch(conn, "writer")
 
     def give_up_waiting(self, conn: Connection) -> None:
         driver: Any = conn.connection.driver_connection
@@ -560,23 +540,7 @@ class TestPostgresEventStore(EventStoreContract):
         return url
 
     def watch_lock_wait(self, conn: Connection) -> Watcher:
-        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-        engine = conn.engine
-
-        def wait() -> None:
-            deadline = time.monotonic() + WAIT_S
-            while time.monotonic() < deadline:
-                with engine.connect() as monitor:  # a new snapshot of pg_stat_activity each time
-                    waiting = monitor.execute(
-                        text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
-                        {"pid": pid},
-                    ).scalar()
-                if waiting == "Lock":
-                    return
-                time.sleep(0.01)
-            raise AssertionError("the writer never waited for the lock")
-
-        return wait
+        return postgres_watch(conn, "writer")
 
     def give_up_waiting(self, conn: Connection) -> None:
         conn.exec_driver_sql("SET LOCAL lock_timeout = '1ms'")
