@@ -47,10 +47,11 @@ def campaign_spec(conn: Connection, key: str) -> tuple[CampaignSpec, Any]:
     return cache[key]
 
 
-def _day(value: Any) -> date | None:
+def db_date(value: Any) -> date | None:
+    """A date column read on the raw connection (SQLite hands dates back as text)."""
     if value is None or isinstance(value, date):
         return value
-    return date.fromisoformat(str(value))  # SQLite hands dates back as text on raw queries
+    return date.fromisoformat(str(value))
 
 
 def load_case_facts(conn: Connection, head: CaseHead, now: datetime) -> CaseFacts:
@@ -66,9 +67,9 @@ def load_case_facts(conn: Connection, head: CaseHead, now: datetime) -> CaseFact
         content_areas=spec.content_areas,
         calendar=calendar,
         today=now.astimezone(DISPLAY_TZ).date(),
-        visit_date=_day(visit_date),
-        notice_due=_day(notice_due),
-        evidence_due=_day(evidence_due),
+        visit_date=db_date(visit_date),
+        notice_due=db_date(notice_due),
+        evidence_due=db_date(evidence_due),
         appendix_codes=tuple(a.code for a in spec.appendices),
         required_appendices=tuple(a.code for a in unit.required),
         visit_with_missing_appendices=spec.rules.visit_with_missing_appendices,

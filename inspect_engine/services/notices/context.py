@@ -8,6 +8,7 @@ national campaign's 3,300 notices reads the units, decisions and spec once.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -59,7 +60,7 @@ class CampaignFacts:
             {"key": key},
         )
         self.units = {
-            code: UnitFacts(code, name, kind, label or kind, tuple(_json_list(sectors)))
+            code: UnitFacts(code, name, kind, label or kind, tuple(json_list(sectors)))
             for code, name, kind, label, sectors in rows
         }
         self.decisions: dict[str, DecisionFacts] = {}
@@ -72,7 +73,7 @@ class CampaignFacts:
             {"key": key},
         )
         for team, number, day, signer, members in decisions:
-            facts = DecisionFacts(team, number, _day(day), signer, tuple(_json_list(members)))
+            facts = DecisionFacts(team, number, as_date(day), signer, tuple(json_list(members)))
             self.decisions[number] = facts
             self.current[team] = facts
 
@@ -184,13 +185,12 @@ def kind_of(key: str) -> Kind:
     return KINDS[key]
 
 
-def _json_list(value: Any) -> Sequence[Any]:
+def json_list(value: Any) -> Sequence[Any]:
+    """A JSON column read on the raw connection: SQLite hands back its text, PostgreSQL a list."""
     if isinstance(value, str):
-        import json
-
         return list(json.loads(value))
     return list(value or [])
 
 
-def _day(value: Any) -> date:
+def as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from inspect_engine.services.notices.context import CampaignFacts, _json_list
+from inspect_engine.services.notices.context import CampaignFacts, as_date, json_list
 
 ROLE_TITLES = {"trưởng đoàn": "Trưởng đoàn", "thành viên": "Thành viên", "thư ký": "Thư ký"}
 
@@ -25,7 +24,7 @@ def decision_values(conn: Connection, facts: CampaignFacts, seq: int) -> dict[st
     works_at = {m.name: m.unit for m in team.members}
     unit_names = {code: u.name for code, u in facts.units.items()}
     listed = []
-    for member in _json_list(members):
+    for member in json_list(members):
         code = works_at.get(member["name"])
         listed.append(
             {
@@ -41,18 +40,14 @@ def decision_values(conn: Connection, facts: CampaignFacts, seq: int) -> dict[st
         ),
         {"key": facts.key, "team": team_name},
     )
-    visits = [{"unit": unit_names.get(code, code), "date": _date(day)} for code, day in planned]
+    visits = [{"unit": unit_names.get(code, code), "date": as_date(day)} for code, day in planned]
     return {
         "visits": visits,
         "decision": {
             "number": number,
-            "date": _date(day),
+            "date": as_date(day),
             "signer": signer,
             "supersedes": supersedes,
         },
         "team": {"name": team_name, "lead": team.lead, "members": listed},
     }
-
-
-def _date(value: object) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -32,7 +32,7 @@ from inspect_engine.domain.documents.kinds import (
 from inspect_engine.domain.documents.letter import Letter
 from inspect_engine.domain.events import Event, canonical
 from inspect_engine.errors import InputError
-from inspect_engine.services.case_facts import campaign_spec
+from inspect_engine.services.case_facts import campaign_spec, db_date
 from inspect_engine.services.cases import Batch
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.services.notices import letters
@@ -273,7 +273,7 @@ class Issuer:
             for d in DocumentStore(conn).list(self.key, case_id=case_id)
         ]
         return letters.CaseSource(
-            case_id, row[0], row[1], _day(row[2]), _day(row[3]), history, earlier
+            case_id, row[0], row[1], db_date(row[2]), db_date(row[3]), history, earlier
         )
 
     def _record_in_case(
@@ -386,9 +386,3 @@ def _team_body(values: dict[str, Any]) -> str:
     if name.startswith("Đoàn "):
         return f"ĐOÀN KIỂM TRA SỐ {name.removeprefix('Đoàn ').upper()}"
     return f"ĐOÀN KIỂM TRA {name.upper()}".strip()
-
-
-def _day(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
