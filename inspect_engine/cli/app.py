@@ -11,6 +11,7 @@ from inspect_engine.cli import (
     campaign,
     case,
     database,
+    deadlines,
     demo,
     evidence,
     notices,
@@ -62,6 +63,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(workflow.app, name="workflow")
 app.add_typer(plan.app, name="plan")
 app.add_typer(notices.app, name="notices")
+app.add_typer(deadlines.app, name="deadlines")
 app.command("calendar")(calendar.show)
 
 

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from inspect_engine.domain.deadlines import changes_of
 from inspect_engine.domain.events import OPEN_TRIGGER, Event, as_utc, seal
 from inspect_engine.domain.workflow.machine import (
     CaseModel,
@@ -117,7 +118,17 @@ class Batch:
         return event
 
     def write(self) -> None:
+        """Append the events, and start and end the deadlines their effects name, in the same
+        transaction: a deadline exists exactly when the event that started it does."""
         self.store.append_many(self.pending)
+        changes = [
+            change
+            for event, _ in self.pending
+            if event.effects
+            for change in changes_of(event.campaign_key, event.case_id, event.seq, event.effects)
+        ]
+        if changes:
+            self.store.apply_deadlines(changes)
         self.pending = []
 
 

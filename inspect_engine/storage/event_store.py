@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, and_, select
 
+from inspect_engine.domain.deadlines import (
+    CANCELLED,
+    SUPERSEDED,
+    DeadlineChange,
+    in_groups,
+)
 from inspect_engine.domain.events import GENESIS, Event, as_utc
 from inspect_engine.errors import ConflictError
 from inspect_engine.storage.tables import EventRow
@@ -74,6 +80,11 @@ _SQL = {
     "move": "UPDATE inspection_case SET state = :state, workflow_version = :workflow_version, "
     "version = :version, last_seq = :seq, last_hash = :hash WHERE id = :id AND version = :seen",
     "set_head": "UPDATE inspection_case SET last_seq = :seq, last_hash = :hash WHERE id = :id",
+    # The deadlines a transition starts and ends (domain/deadlines.py), in its transaction.
+    "end_deadline": "UPDATE deadline SET status = :status, ended_seq = :seq "
+    "WHERE case_id = :case_id AND kind = :kind AND status = 'pending'",
+    "start_deadline": "INSERT INTO deadline (campaign_key, case_id, kind, due, status, "
+    "created_seq) VALUES (:campaign_key, :case_id, :kind, :due, 'pending', :seq)",
     "event": f"INSERT INTO case_event ({', '.join(_EVENT_FIELDS)}) VALUES ("
     + ", ".join(f":{f} JSON" if f in _JSON_FIELDS else f":{f}" for f in _EVENT_FIELDS)
     + ")",
@@ -277,6 +288,24 @@ class EventStore:
             raise StaleCase(moves[0][5] if len(moves) == 1 else None)
         if events:
             self._many("event", events)
+
+    def apply_deadlines(self, changes: Sequence[DeadlineChange]) -> None:
+        """Open, replace and cancel deadlines as the changes say, in their order: one UPDATE
+        and one INSERT statement per run that touches each (case, kind) once."""
+        for group in in_groups(changes):
+            ends = [(SUPERSEDED if c.start else CANCELLED, c.seq, c.case_id, c.kind) for c in group]
+            self._many("end_deadline", ends)
+            starts = [
+                (c.campaign_key, c.case_id, c.kind, self._day(c.due), c.seq)
+                for c in group
+                if c.start
+            ]
+            if starts:
+                self._many("start_deadline", starts)
+
+    def _day(self, day: date | None) -> Any:
+        # sqlite3's date adapter is deprecated (Python 3.12): the ISO text SQLAlchemy reads back.
+        return day.isoformat() if self._sqlite and day is not None else day
 
     def set_heads(self, heads: Sequence[tuple[int, int, str]]) -> None:
         """Record the chain heads of just-opened cases (no version bump: nothing moved)."""

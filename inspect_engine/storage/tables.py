@@ -242,3 +242,29 @@ class NumberRegisterRow(SQLModel, table=True):
     year: int = Field(primary_key=True)
     series: str = Field(primary_key=True, max_length=20)
     last_number: int
+
+
+class DeadlineRow(SQLModel, table=True):
+    """A deadline a case's workflow started: one row per start, kept after it ends.
+
+    A `start_deadline` effect inserts a pending row (and supersedes the case's pending one of
+    the same kind); `cancel_deadline` cancels it; the worker fires it when it falls due. The
+    row names the event that created it and the one that ended it (their `seq` in the case)."""
+
+    __tablename__: ClassVar[str] = "deadline"
+    __table_args__ = (
+        # The worker's sweep (pending, due by today) and a transition's supersede/cancel: the
+        # only two indexes, because every deadline a transition starts pays for each.
+        Index("ix_deadline_due", "status", "due"),
+        Index("ix_deadline_case_kind", "case_id", "kind", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_key: str = Field(foreign_key="campaign.key", max_length=80)
+    case_id: int = Field(foreign_key="inspection_case.id")
+    kind: str = Field(max_length=60)
+    due: dt.date
+    status: str = Field(max_length=20)  # pending | fired | cancelled | superseded
+    created_seq: int
+    ended_seq: int | None = None
+    fired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
