@@ -93,6 +93,11 @@ def test_markup_reads_into_the_letters_parts() -> None:
             "row 2 has 2 cells",
         ),
         (f"<letter><summary>x</summary>\nloose text\n{SIGNER}</letter>", 2, "outside a paragraph"),
+        (
+            f"<letter><summary>x</summary>\n\n<p>Hoa & Sen</p>{SIGNER}</letter>",
+            3,
+            "not well-formed",
+        ),
     ],
 )
 def test_bad_markup_names_the_line(markup: str, line: int, says: str) -> None:
