@@ -16,6 +16,7 @@ from inspect_engine.cli import (
     notices,
     plan,
     units,
+    worker,
     workflow,
 )
 from inspect_engine.cli.common import ErrorHandlingGroup, new_app
@@ -63,6 +64,7 @@ app.add_typer(workflow.app, name="workflow")
 app.add_typer(plan.app, name="plan")
 app.add_typer(notices.app, name="notices")
 app.command("calendar")(calendar.show)
+app.command("worker")(worker.run)
 
 
 def main() -> None:
