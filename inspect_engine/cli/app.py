@@ -17,6 +17,7 @@ from inspect_engine.cli import (
     notices,
     plan,
     units,
+    worker,
     workflow,
 )
 from inspect_engine.cli.common import ErrorHandlingGroup, new_app
@@ -65,6 +66,7 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(notices.app, name="notices")
 app.add_typer(deadlines.app, name="deadlines")
 app.command("calendar")(calendar.show)
+app.command("worker")(worker.run)
 
 
 def main() -> None:

@@ -1,0 +1,49 @@
+"""`inspect-engine worker`: the background worker, sweep after sweep until stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from inspect_engine.cli.common import runtime
+from inspect_engine.services.clock import Clock
+from inspect_engine.settings import DISPLAY_TZ
+
+
+def run(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="Sweep once and exit (for cron or a timer)."),
+    interval: float = typer.Option(
+        30.0, "--interval", min=0.1, metavar="SECONDS", help="Seconds from one sweep to the next."
+    ),
+) -> None:
+    """Run the worker: sweep now, then every --interval seconds, until SIGTERM or Ctrl-C.
+
+    A sweep issues every document the campaigns' logs ask for and have not got (as `notices
+    issue` does), one log line per document. A stop waits for the sweep in progress to end; a
+    second one stops at once. On SQLite one worker runs per database file; on PostgreSQL
+    several may (docs/worker.md).
+
+    Example: inspect-engine --db sqlite:///demo/inspect.db worker --interval 30
+    """
+    from inspect_engine.services import worker
+
+    rt = runtime(ctx)
+    lock = worker.WorkerLock.for_url(rt.settings.db_url)  # refuses an in-memory database
+    with rt.unit_of_work():
+        pass  # a missing or outdated database is refused now, not at every sweep
+    with lock:
+        worker.run_worker(
+            worker.default_sweep(rt), interval_s=interval, once=once, log=_stamped(rt.clock)
+        )
+
+
+def _stamped(clock: Clock) -> Callable[[str], None]:
+    """Log lines on stdout (flushed: a service manager reads them live), each with its time."""
+
+    def log(line: str) -> None:
+        moment = clock().astimezone(DISPLAY_TZ).isoformat(sep=" ", timespec="seconds")
+        typer.echo(f"{moment} {line}")
+
+    return log

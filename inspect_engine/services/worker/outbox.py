@@ -1,0 +1,87 @@
+"""The sweep the worker runs for now: the document outbox of every campaign, and the
+reminders its deadlines call for.
+
+A sweep issues what the event logs ask for and has not got, exactly as `inspect-engine notices
+issue` does, then the reminders due today, as `notices remind` does (each once per deadline),
+campaign by campaign. Firing the deadlines themselves (a step on the case when one passes)
+joins it later.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
+
+from inspect_engine.errors import InspectError
+from inspect_engine.services.clock import Clock, local_today
+from inspect_engine.services.worker.loop import Sweep, SweepReport
+
+if TYPE_CHECKING:
+    from inspect_engine.services.notices.issuing import Issued
+    from inspect_engine.storage.uow import UnitOfWork
+
+
+# As `notices remind --days`: a reminder goes out from this many working days before the due.
+REMIND_WORKING_DAYS_BEFORE = 2
+
+
+class WorkerRuntime(Protocol):
+    """What a sweep needs of `bootstrap.Runtime` (services may not import the layer above)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def unit_of_work(self, *, schema: str = ...) -> AbstractContextManager[UnitOfWork]: ...
+
+
+def default_sweep(runtime: WorkerRuntime) -> Sweep:
+    """A sweep issuing every campaign's due documents, one log line per document; a campaign
+    whose documents are refused gets a line saying why, and the others go on."""
+
+    def sweep() -> SweepReport:
+        from inspect_engine.services import campaigns
+        from inspect_engine.services.notices import issuing
+
+        lines: list[str] = []
+        actions = 0
+        # A unit of work per sweep: a database restarted or upgraded meanwhile is met afresh.
+        with runtime.unit_of_work() as uow:
+            for campaign in campaigns.list_campaigns(uow):
+                for work in (_outbox, _reminders):
+                    refused: str | None = None
+                    try:
+                        issued = work(uow, campaign.key, runtime.clock)
+                    except issuing.NotIssued as exc:  # the others were issued
+                        issued, refused = exc.issued, str(exc)
+                    except InspectError as exc:  # a template that cannot render, say
+                        issued, refused = [], str(exc)
+                    lines += [f"{campaign.key}: {describe(item)}" for item in issued]
+                    actions += len(issued)
+                    if refused is not None:
+                        lines.append(f"{campaign.key}: {refused}")
+        return SweepReport(actions, tuple(lines))
+
+    return sweep
+
+
+def _outbox(uow: UnitOfWork, key: str, clock: Clock) -> list[Issued]:
+    """The documents the log asks for (`notices issue`)."""
+    from inspect_engine.services.notices import issuing
+
+    return issuing.issue_due(uow, key, clock=clock)
+
+
+def _reminders(uow: UnitOfWork, key: str, clock: Clock) -> list[Issued]:
+    """The reminders due today (`notices remind`)."""
+    from inspect_engine.services.notices import issuing, reminders
+
+    today = local_today(clock)
+    due = reminders.due_reminders(uow, key, as_of=today, days_before=REMIND_WORKING_DAYS_BEFORE)
+    return issuing.issue_items(uow, key, due, clock=clock)
+
+
+def describe(item: Issued) -> str:
+    """ "issued thong-bao-kiem-tra 128/TB-SNV for case 130"."""
+    number = item.number or "(its number awaits the records office)"
+    case = f" for case {item.case_id}" if item.case_id is not None else ""
+    return f"issued {item.kind} {number}{case}"
