@@ -20,7 +20,7 @@ from sqlalchemy import Connection, text
 from inspect_engine.domain.campaign.appendices import appendices_for
 from inspect_engine.domain.campaign.model import Appendix, CampaignSpec
 from inspect_engine.domain.documents import vn_format
-from inspect_engine.domain.documents.kinds import KINDS, Kind
+from inspect_engine.domain.documents.kinds import Kind
 from inspect_engine.services.case_facts import campaign_spec
 
 DEFAULT_ATTENDEES = ("Lãnh đạo đơn vị", "Công chức phụ trách công tác cải cách hành chính")
@@ -179,10 +179,6 @@ def numeral_of(code: str, position: int) -> str:
 def visit_context(unit_name: str, day: date, visit_time: str) -> dict[str, Any]:
     hour, minute = (int(p) for p in visit_time.split(":"))
     return {"date": day, "time": vn_format.gio(hour, minute), "place": f"trụ sở {unit_name}"}
-
-
-def kind_of(key: str) -> Kind:
-    return KINDS[key]
 
 
 def json_list(value: Any) -> Sequence[Any]:

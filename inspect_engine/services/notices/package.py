@@ -6,8 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,6 @@ from inspect_engine.services.notices.records import file_stem, slug
 from inspect_engine.storage.document_store import DocumentRecord
 
 INDEX = "danh-sach-van-ban.csv"
-
-
-@dataclass(frozen=True)
-class Packaged:
-    folders: int
-    files: int
-    index: Path
 
 
 def folder_name(unit_code: str | None, unit_name: str | None) -> str:
@@ -91,9 +83,6 @@ def ensure_folder(out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create folder: {exc.strerror}", source=str(out)) from None
-
-
-Progress = Callable[[int, int], None]
 
 
 def write_forms(uow: Any, key: str, out: Path, units: dict[int, tuple[str, str]]) -> int:
