@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Connection, Engine
-from sqlmodel import Session
 
 from inspect_engine.domain.events import canonical
 from inspect_engine.errors import ConflictError, InputError, NotFound
@@ -34,10 +33,10 @@ from inspect_engine.storage.document_store import (
     DocumentStore,
     NumberTaken,
 )
-from inspect_engine.storage.tables import CampaignRow, CaseRow, UnitRow
 from inspect_engine.storage.uow import UnitOfWork
 from tests.letters import announcement
 from tests.lock_watch import WAIT_S, Watcher, postgres_watch, sqlite_watch
+from tests.store_rows import seed_cases
 
 T = TypeVar("T")
 AT = datetime(2026, 8, 3, 2, 30, 15, 123456, tzinfo=UTC)
@@ -46,38 +45,8 @@ LETTER = announcement().to_json()
 
 def _seed(engine: Engine, key: str = "hanoi-2026", cases: int = 2) -> list[int]:
     """A campaign `key` with `cases` cases, committed; their ids."""
-    with Session(engine) as s:
-        codes = [f"{key}-{k}" for k in range(1, cases + 1)]
-        s.add_all(UnitRow(code=c, name=f"Xã {c}", kind="commune", updated_at=AT) for c in codes)
-        s.add(
-            CampaignRow(
-                key=key,
-                title="Kiểm tra công tác cải cách hành chính năm 2026",
-                year=2026,
-                window_start=date(2026, 8, 1),
-                window_end=date(2026, 12, 31),
-                workflow_name="w",
-                workflow_version=1,
-                spec={},
-                source_text="",
-                created_at=AT,
-            )
-        )
-        s.flush()
-        rows = [
-            CaseRow(
-                campaign_key=key,
-                unit_code=c,
-                state="planned",
-                workflow_name="w",
-                workflow_version=1,
-                created_at=AT,
-            )
-            for c in codes
-        ]
-        s.add_all(rows)
-        s.commit()
-        return [r.id for r in rows if r.id is not None]
+    title = "Kiểm tra công tác cải cách hành chính năm 2026"
+    return seed_cases(engine, key, cases, at=AT, title=title)
 
 
 def _fields(source_key: str, number_seq: int | None, **changes: Any) -> dict[str, Any]:

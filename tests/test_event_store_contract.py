@@ -21,14 +21,13 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Connection, Engine
-from sqlmodel import Session
 
 from inspect_engine.domain.events import (
     GENESIS,
@@ -42,9 +41,9 @@ from inspect_engine.domain.events import (
 from inspect_engine.errors import ConflictError
 from inspect_engine.storage.db import make_engine, upgrade
 from inspect_engine.storage.event_store import CaseHead, EventStore, StaleCase, WriteConflict
-from inspect_engine.storage.tables import CampaignRow, CaseRow, UnitRow
 from inspect_engine.storage.uow import UnitOfWork
 from tests.lock_watch import WAIT_S, Watcher, postgres_watch, sqlite_watch
+from tests.store_rows import seed_cases
 
 T = TypeVar("T")
 AT = datetime(2026, 8, 3, 2, 30, 15, 123456, tzinfo=UTC)
@@ -56,38 +55,7 @@ HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def _seed(engine: Engine, key: str, cases: int, workflow_version: int = 1) -> list[int]:
     """A campaign `key` with `cases` unopened cases, committed."""
-    with Session(engine) as s:
-        codes = [f"{key}-{k}" for k in range(1, cases + 1)]
-        s.add_all(UnitRow(code=c, name=f"Xã {c}", kind="commune", updated_at=AT) for c in codes)
-        s.add(
-            CampaignRow(
-                key=key,
-                title=f"Kiểm tra {key}",
-                year=2026,
-                window_start=date(2026, 8, 1),
-                window_end=date(2026, 12, 31),
-                workflow_name="w",
-                workflow_version=workflow_version,
-                spec={},
-                source_text="",
-                created_at=AT,
-            )
-        )
-        s.flush()
-        rows = [
-            CaseRow(
-                campaign_key=key,
-                unit_code=c,
-                state="planned",
-                workflow_name="w",
-                workflow_version=workflow_version,
-                created_at=AT,
-            )
-            for c in codes
-        ]
-        s.add_all(rows)
-        s.commit()
-        return [r.id for r in rows if r.id is not None]
+    return seed_cases(engine, key, cases, at=AT, workflow_version=workflow_version)
 
 
 def _draft(
