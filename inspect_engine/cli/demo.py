@@ -35,6 +35,7 @@ def demo(
     from inspect_engine.cli.demo_story import Story, start_of
     from inspect_engine.services import audit, campaigns, units
     from inspect_engine.services.planning import exports
+    from inspect_engine.services.planning.calendar_page import calendar_page
     from inspect_engine.services.planning.make import make_plan
     from inspect_engine.services.planning.views import check_plan, planned_visits
 
@@ -71,8 +72,7 @@ def demo(
         )
         visits = planned_visits(uow, summary.key)
         write_file(directory / "plan.ics", exports.to_ics(summary.key, spec.title, visits, clock()))
-        teams = [t.name for t in spec.teams]
-        write_file(directory / "plan.html", exports.to_html(summary.key, spec.title, teams, visits))
+        write_file(directory / "plan.html", calendar_page(uow, summary.key))
         say(f"  calendars: {directory / 'plan.ics'}, {directory / 'plan.html'}")
         story = Story(uow, spec, spec.working_calendar(), clock, say)
         story.form_teams()

@@ -137,6 +137,7 @@ class Team:
     visits_per_day: int
     members: tuple[Member, ...] = ()
     unavailable: tuple[date, ...] = ()
+    max_visits_per_week: int | None = None  # a hard limit per calendar week, if the team has one
 
     @property
     def member_units(self) -> frozenset[str]:
@@ -158,10 +159,16 @@ class CalendarOverrides:
     extra_working_days: tuple[date, ...] = ()
 
 
+PACES = ("even", "early")
+
+
 @dataclass(frozen=True)
 class PlanningPrefs:
     reserve_share: float = 0.15  # capacity kept free for re-inspections ...
     reserve_weeks: int = 3  # ... in the last weeks of the window
+    # "even": each team's visits spread over the weeks of the window in proportion to its
+    # capacity in each week; "early": every visit as early as it can be.
+    pace: str = "even"
 
 
 @dataclass(frozen=True)

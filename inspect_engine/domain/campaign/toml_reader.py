@@ -20,6 +20,7 @@ from inspect_engine.domain.campaign.model import (
     KEY_RE,
     NUMBERED_BY,
     NUMBERINGS,
+    PACES,
     REFORM_AREAS,
     Appendix,
     CalendarOverrides,
@@ -344,7 +345,11 @@ class _Reader:
         return Lead(unit, area=area)
 
     def team(self, data: Mapping[str, Any], path: str) -> Team:
-        self.table(data, path, ("name", "lead", "visits_per_day", "members", "unavailable"))
+        self.table(
+            data,
+            path,
+            ("name", "lead", "visits_per_day", "max_visits_per_week", "members", "unavailable"),
+        )
         members = []
         for i, m in enumerate(data.get("members", [])):
             where = f"{path}.members[{i}]"
@@ -359,6 +364,11 @@ class _Reader:
             visits_per_day=self.whole(data, path, "visits_per_day", 1, 1),
             members=tuple(members),
             unavailable=self.dates(data.get("unavailable", []), f"{path}.unavailable"),
+            max_visits_per_week=(
+                self.whole(data, path, "max_visits_per_week", 1, 1)
+                if "max_visits_per_week" in data
+                else None
+            ),
         )
 
     def lead_times(self, data: Mapping[str, Any]) -> LeadTimes:
@@ -396,7 +406,7 @@ class _Reader:
         return {clean(code): self.dates(days, f"blackouts.{code}") for code, days in data.items()}
 
     def planning(self, data: Mapping[str, Any]) -> PlanningPrefs:
-        self.table(data, "planning", ("reserve_share", "reserve_weeks"))
+        self.table(data, "planning", ("reserve_share", "reserve_weeks", "pace"))
         base = PlanningPrefs()
         share = self.get(data, "planning", "reserve_share", float, base.reserve_share)
         if not 0 <= share < 1:
@@ -404,7 +414,12 @@ class _Reader:
                 "planning.reserve_share", f"reserve_share must be in [0, 1), got {share}"
             )
         weeks = self.whole(data, "planning", "reserve_weeks", base.reserve_weeks, 0)
-        return PlanningPrefs(share, weeks)
+        pace = self.get(data, "planning", "pace", str, base.pace)
+        if pace not in PACES:
+            raise self.fail(
+                "planning.pace", f"pace must be one of {', '.join(map(repr, PACES))}, got {pace!r}"
+            )
+        return PlanningPrefs(share, weeks, pace)
 
     def rules(self, data: Mapping[str, Any]) -> InspectionRules:
         self.table(data, "rules", ("visit_with_missing_appendices",))

@@ -2,45 +2,67 @@
 
 Hard constraints: each visit gets exactly one (team, day) with the day in `Problem.days`, on or
 after `earliest`, outside the visit's `blackout` and the team's `unavailable` days, at most
-`visits_per_day` visits per (team, day), and never with a team that has a member from the unit.
-A pinned visit sits exactly at its pin; a locked visit stays at `current` unless `force`. The
-lead decided those slots, so `earliest` is waived for a pinned visit at its pin and for a locked
-visit at its current slot (an announced visit may already be inside the notice lead time); every
-other rule still holds there, and a pin that breaks one is an error, not a wish.
+`visits_per_day` visits per (team, day), at most `max_visits_per_week` per (team, calendar week)
+when the team has one, and never with a team that has a member from the unit. A pinned visit
+sits exactly at its pin; a locked visit stays at `current` unless `force`. The lead decided
+those slots, so `earliest` is waived for a pinned visit at its pin and for a locked visit at its
+current slot (an announced visit may already be inside the notice lead time); every other rule
+still holds there, and a pin that breaks one is an error, not a wish.
+
+Days fall into *buckets*: a calendar week (Monday to Sunday) cut where the reserve period starts
+(the last 5·reserve_weeks working days) and where the pace starts (P = the earliest day any
+visit may take; the window's first day when a visit has no `earliest`). A bucket is a reserve
+bucket, a pace bucket (from P to the reserve) or neither (before P).
 
 The objective (all integers; D = len(days), i = 0-based index of the visit's day):
 
-    Σ_visits  day·i + focus_day·i·[focus] + reserve·[i ≥ D − 5·reserve_weeks]
+    Σ_visits  day·i + focus_day·i·[focus] + (reserve + E)·[i in the reserve]
               + move·[current is set and (team, day) ≠ current]
-  + Σ_teams   reserve_excess · max(0, R_t − ⌊(1 − reserve_share) · RC_t⌋)
   + Σ_teams   Σ_{k=1..L_t} balance · ⌊100·k / C_t⌋
+  + Σ_(team, reserve bucket)  reserve_excess · max(0, R_tb − ⌊(1 − reserve_share) · RC_tb⌋)
+  + Σ_(team, pace bucket)     pace_t,b(L_tb)                        (pace = "even" only)
   + area_split · Σ_areas (number of teams the area is spread over − 1)
   + area_split · Σ_(area, team) gap days
 
 - C_t: the team's capacity in the window (visits_per_day × its available days); L_t its load.
   The k-th visit of a team costs `balance` per percentage point of C_t already used, so the
   cost is convex and loads come out proportional to capacity ("even load").
-- RC_t: the team's capacity in the reserve period (the last 5·reserve_weeks working days); R_t
-  the visits it has there. Each reserve visit costs `reserve`; the reserve share is soft: using
-  more than (1 − reserve_share) of RC_t costs `reserve_excess` more per visit, so it happens only
-  when nothing cheaper exists (reserve_excess < move: re-planning still moves the fewest visits).
-- Gap days of an area on a team: the team's available working days strictly between two
-  consecutive days on which it visits units of that area (its own days off are not gaps).
-  Visits with an empty area have no area terms.
+- RC_tb: the team's capacity in the reserve days of bucket b; R_tb the visits it has there. Each
+  reserve visit costs `reserve`; the reserve share is soft: using more than (1 − reserve_share)
+  of RC_tb costs `reserve_excess` more per visit, so it happens only when nothing cheaper exists
+  (reserve_excess < move: re-planning still moves the fewest visits). The allowance is counted
+  per calendar week so that a weekly limit and the reserve nest (the flow needs that).
+- Even pace: c_tb is the team's capacity in pace bucket b (capped by its weekly limit), and its
+  share s_tb = N_P · c_tb / Σ c, where N_P counts the visits not fixed (pinned, or locked without
+  force) outside the pace buckets. The k-th visit of the bucket costs ⌊pace · (2k − 1 − 2·s_tb)⌋
+  and pace_t,b(L) is the sum of those steps up to L, shifted so that its minimum is 0: about
+  pace · (L − s_tb)², zero at the share, growing with the square of the distance to it. So each
+  team's visits spread over the weeks in proportion to its capacity in each week, while focus
+  and area grouping decide which visits fill each week. E (even pace only) is one more than the
+  dearest step any pace bucket can reach plus 100·balance: a reserve visit then costs more than
+  any visit before the reserve, and the reserve fills only with what the weeks before it cannot
+  take. With pace = "early" the pace terms and E are 0: visits come as early as they can.
 
-The first three lines are the "core": linear per visit plus convex per team, so a min-cost flow
-solves them exactly (flow.py). The area terms are side constraints (refine.py). They are >= 0,
-so the core optimum is a lower bound on the full objective.
+The first four lines are the "core": linear per visit plus convex per team and bucket, so a
+min-cost flow solves them exactly (flow.py). The area terms are side constraints (refine.py).
+They are >= 0, so the core optimum is a lower bound on the full objective. The move term is a
+rule more than a preference: `Solution` reports the objective, bound and gap without it.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 from types import MappingProxyType
+from typing import Literal
+
+PACES = ("even", "early")
+Pace = Literal["even", "early"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +71,7 @@ class Team:
     visits_per_day: int
     unavailable: frozenset[date] = frozenset()
     member_units: frozenset[str] = frozenset()  # unit codes its members belong to
+    max_visits_per_week: int | None = None  # hard limit per calendar week (Monday to Sunday)
 
 
 @dataclass(frozen=True)
@@ -75,13 +98,21 @@ class Weights:
     balance: int = 2  # per percentage point of a team's capacity used, for each visit it gets
     area_split: int = 30  # per extra team an area is spread over / per gap day of an area
     reserve_excess: int = 1_000  # per reserve-period visit beyond (1 - reserve_share) of it
+    pace: int = 100  # even pace: about pace × (visits − share)² per team and week
 
     def __post_init__(self) -> None:
-        for name in ("day", "focus_day", "reserve", "move", "balance", "area_split"):
+        for name in (
+            "day",
+            "focus_day",
+            "reserve",
+            "move",
+            "balance",
+            "area_split",
+            "reserve_excess",
+            "pace",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"weight {name} must be >= 0")
-        if self.reserve_excess < 0:
-            raise ValueError("weight reserve_excess must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -94,6 +125,7 @@ class Problem:
     weights: Weights = field(default_factory=Weights)
     force: bool = False
     time_limit_s: float = 5.0  # for the side-constraint stage
+    pace: Pace = "even"  # "even": spread over the weeks; "early": as early as possible
 
     def __post_init__(self) -> None:
         if any(a >= b for a, b in zip(self.days, self.days[1:], strict=False)):
@@ -103,6 +135,10 @@ class Problem:
             raise ValueError("team names must be unique")
         if any(t.visits_per_day < 0 for t in self.teams):
             raise ValueError("visits_per_day must be >= 0")
+        if any(t.max_visits_per_week is not None and t.max_visits_per_week < 0 for t in self.teams):
+            raise ValueError("max_visits_per_week must be >= 0")
+        if self.pace not in PACES:
+            raise ValueError(f"pace must be one of {', '.join(PACES)}, not {self.pace!r}")
         ids = [v.case_id for v in self.visits]
         if len(set(ids)) != len(ids):
             raise ValueError("case_id must be unique")
@@ -121,13 +157,17 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Solution:
+    """The plan and how good it is. `objective` and `lower_bound` leave the move term out: it
+    is reported as `moved` against `min_moves`, so the gap speaks of the preferences only."""
+
     assignments: tuple[Assignment, ...]  # one per visit, in the order of Problem.visits
-    objective: int  # full objective of the returned plan
-    core_objective: int  # the exact min-cost-flow optimum of the core
-    lower_bound: int  # valid lower bound on the full objective (the core optimum)
+    objective: int  # the plan's preference terms (the full objective without the move term)
+    core_objective: int  # the exact min-cost-flow optimum of the core, move term included
+    lower_bound: int  # bound on the preference terms of any plan moving no more visits
     gap: float  # (objective - lower_bound) / max(1, objective)
     core_gap: float  # 0.0: the flow is solved to optimality
     moved: tuple[int, ...]  # case_ids whose assignment differs from `current`
+    min_moves: int = 0  # fewest visits any valid plan must move (computed on its own)
     stats: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -139,37 +179,110 @@ class Infeasible(Exception):
         super().__init__("; ".join(self.reasons) or "infeasible")
 
 
+RESERVE, PACE, BEFORE = "reserve", "pace", "before"  # the kinds of bucket
+
+
+def monday(day: date) -> date:
+    return date.fromordinal(day.toordinal() - day.weekday())
+
+
 class CostModel:
     """The per-problem constants of the objective, computed once and shared by every stage."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.weights = problem.weights
-        n_days = len(problem.days)
+        days = problem.days
+        n_days = len(days)
         self.n_days = n_days
-        self.day_index: dict[date, int] = {d: i for i, d in enumerate(problem.days)}
+        self.day_index: dict[date, int] = {d: i for i, d in enumerate(days)}
         self.team_index: dict[str, int] = {t.name: k for k, t in enumerate(problem.teams)}
         self.reserve_start = max(0, n_days - 5 * problem.reserve_weeks)
+        self.pace_start = min(
+            (0 if v.earliest is None else bisect_left(days, v.earliest) for v in problem.visits),
+            default=n_days,
+        )
+        # Calendar weeks and the buckets that cut them (see the module docstring).
+        mondays = sorted({monday(d) for d in days})
+        week_no = {m: k for k, m in enumerate(mondays)}
+        self.week_of: list[int] = [week_no[monday(d)] for d in days]
+        self.bucket_of: list[int] = []
+        self.bucket_kind: list[str] = []
+        self.bucket_week: list[int] = []
+        for i in range(n_days):
+            kind = RESERVE if i >= self.reserve_start else PACE if i >= self.pace_start else BEFORE
+            if not self.bucket_kind or (self.bucket_week[-1], self.bucket_kind[-1]) != (
+                self.week_of[i],
+                kind,
+            ):
+                self.bucket_kind.append(kind)
+                self.bucket_week.append(self.week_of[i])
+            self.bucket_of.append(len(self.bucket_kind) - 1)
+        self.n_weeks = len(mondays)
+        self.mondays = mondays
         # Available day indices per team, for capacities and gap positions.
         self.available: list[list[int]] = [
-            [i for i, d in enumerate(problem.days) if d not in t.unavailable] for t in problem.teams
+            [i for i, d in enumerate(days) if d not in t.unavailable] for t in problem.teams
         ]
         self.capacity: list[int] = [
             t.visits_per_day * len(av) for t, av in zip(problem.teams, self.available, strict=True)
         ]
-        self.reserve_capacity: list[int] = [
-            t.visits_per_day * sum(1 for i in av if i >= self.reserve_start)
-            for t, av in zip(problem.teams, self.available, strict=True)
-        ]
+        self.bucket_capacity: list[list[int]] = []
+        for t, av in zip(problem.teams, self.available, strict=True):
+            row = [0] * len(self.bucket_kind)
+            for i in av:
+                row[self.bucket_of[i]] += t.visits_per_day
+            self.bucket_capacity.append(row)
         share = 1.0 - problem.reserve_share
         # The tiny epsilon keeps 0.85 * 20 = 17, not 16.999...
-        self.reserve_allowance: list[int] = [int(share * rc + 1e-9) for rc in self.reserve_capacity]
+        self.reserve_allowance: list[list[int]] = [
+            [int(share * cap + 1e-9) for cap in row] for row in self.bucket_capacity
+        ]
+        self.pace_table: dict[tuple[int, int], list[int]] = {}
+        self.reserve_premium = 0
+        if problem.pace == "even":
+            self._pace_tables()
+
+    def _pace_tables(self) -> None:
+        """pace_table[(t, b)][L]: the pace term of L visits in pace bucket b of team t."""
+        problem, w = self.problem, self.weights
+        pace_buckets = [b for b, kind in enumerate(self.bucket_kind) if kind == PACE]
+        room: dict[tuple[int, int], int] = {}
+        for t, team in enumerate(problem.teams):
+            for b in pace_buckets:
+                cap = self.bucket_capacity[t][b]
+                limit = team.max_visits_per_week
+                room[(t, b)] = cap if limit is None else min(cap, limit)
+        total = sum(room.values())
+        if not total:
+            return
+        n_pace = sum(1 for v in problem.visits if not self._fixed_outside_pace(v))
+        dearest = 0
+        for (t, b), c in room.items():
+            share = Fraction(n_pace * c, total)
+            table = [0]
+            for k in range(1, self.bucket_capacity[t][b] + 1):
+                step = math.floor(w.pace * (2 * k - 1) - 2 * w.pace * share)
+                table.append(table[-1] + step)
+                dearest = max(dearest, step)
+            low = min(table)
+            self.pace_table[(t, b)] = [x - low for x in table]
+        self.reserve_premium = dearest + 100 * w.balance + 1
+
+    def _fixed_outside_pace(self, visit: Visit) -> bool:
+        slot = visit.pinned
+        if slot is None and visit.locked and not self.problem.force:
+            slot = visit.current
+        if slot is None:
+            return False
+        i = self.day_index.get(slot[1])
+        return i is None or self.bucket_kind[self.bucket_of[i]] != PACE
 
     def day_cost(self, focus: bool, day: int) -> int:
         """The per-visit linear cost of a day index, without the move term."""
         w = self.weights
         cost = (w.day + w.focus_day) * day if focus else w.day * day
-        return cost + w.reserve if day >= self.reserve_start else cost
+        return cost + w.reserve + self.reserve_premium if day >= self.reserve_start else cost
 
     def visit_cost(self, visit: Visit, team: int, day: int) -> int:
         """The per-visit linear part of the objective for `visit` at (team, day index)."""
@@ -189,11 +302,28 @@ class CostModel:
     def balance_cost(self, team: int, load: int) -> int:
         return sum(self.balance_step(team, k) for k in range(1, load + 1))
 
-    def reserve_excess_cost(self, team: int, reserve_load: int) -> int:
-        return self.weights.reserve_excess * max(0, reserve_load - self.reserve_allowance[team])
+    def bucket_cost(self, team: int, bucket: int, load: int) -> int:
+        """The reserve-excess or pace term of `load` visits of `team` in `bucket`: convex."""
+        kind = self.bucket_kind[bucket]
+        if kind == RESERVE:
+            excess = load - self.reserve_allowance[team][bucket]
+            return self.weights.reserve_excess * excess if excess > 0 else 0
+        table = self.pace_table.get((team, bucket))
+        if table is None:
+            return 0
+        if load < len(table):
+            return table[load]
+        # Only a plan over capacity gets here (the checker reports it): extend the last step.
+        return table[-1] + (load - len(table) + 1) * (
+            table[-1] - table[-2] if len(table) > 1 else 0
+        )
+
+    def bucket_step(self, team: int, bucket: int, k: int) -> int:
+        """Marginal cost of the k-th visit (k >= 1) of `team` in `bucket`."""
+        return self.bucket_cost(team, bucket, k) - self.bucket_cost(team, bucket, k - 1)
 
     def position(self, team: int, day: int) -> int:
-        """Index of `day` among the team's available days (for gap days)."""
+        """Index of `day` among the team's available days (for gap positions)."""
         return bisect_left(self.available[team], day)
 
 
@@ -219,21 +349,27 @@ def _indexed(
     return out
 
 
-def core_cost(problem: Problem, assignments: Iterable[Assignment]) -> int:
+def core_cost(
+    problem: Problem, assignments: Iterable[Assignment], model: CostModel | None = None
+) -> int:
     """The core (flow-representable) part of the objective of a plan, possibly partial."""
-    model = CostModel(problem)
+    model = model or CostModel(problem)
     rows = _indexed(problem, model, assignments)
     n_teams = len(problem.teams)
     load = [0] * n_teams
-    reserve_load = [0] * n_teams
+    bucket_load: dict[tuple[int, int], int] = defaultdict(int)
     total = 0
     for visit, t, i in rows:
         total += model.visit_cost(visit, t, i)
         load[t] += 1
-        if i >= model.reserve_start:
-            reserve_load[t] += 1
+        bucket_load[(t, model.bucket_of[i])] += 1
     for t in range(n_teams):
-        total += model.balance_cost(t, load[t]) + model.reserve_excess_cost(t, reserve_load[t])
+        total += model.balance_cost(t, load[t])
+    for (t, b), n in bucket_load.items():
+        if (t, b) not in model.pace_table:
+            total += model.bucket_cost(t, b, n)
+    for t, b in model.pace_table:  # an empty pace bucket costs too
+        total += model.bucket_cost(t, b, bucket_load.get((t, b), 0))
     return total
 
 

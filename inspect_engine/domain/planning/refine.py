@@ -74,7 +74,10 @@ class LocalSearch:
         self.vpd = [t.visits_per_day for t in problem.teams]
         self.occ: dict[Slot, list[int]] = defaultdict(list)
         self.load = [0] * n_teams
-        self.rload = [0] * n_teams
+        n_buckets, n_weeks = len(model.bucket_kind), model.n_weeks
+        self.bload = [[0] * n_buckets for _ in range(n_teams)]  # visits per (team, bucket)
+        self.wload = [[0] * n_weeks for _ in range(n_teams)]  # visits per (team, week)
+        self.wlimit = [t.max_visits_per_week for t in problem.teams]
         areas = sorted({v.area for v in problem.visits if v.area})
         aid = {a: k for k, a in enumerate(areas)}
         self.area = [aid.get(v.area, -1) for v in problem.visits]
@@ -99,7 +102,8 @@ class LocalSearch:
         self.team[v], self.day[v] = t, i
         self.occ[(t, i)].append(v)
         self.load[t] += 1
-        self.rload[t] += i >= self.model.reserve_start
+        self.bload[t][self.model.bucket_of[i]] += 1
+        self.wload[t][self.model.week_of[i]] += 1
         a = self.area[v]
         if a >= 0:
             self.cnt[a][t] += 1
@@ -111,7 +115,8 @@ class LocalSearch:
         t, i = self.team[v], self.day[v]
         self.occ[(t, i)].remove(v)
         self.load[t] -= 1
-        self.rload[t] -= i >= self.model.reserve_start
+        self.bload[t][self.model.bucket_of[i]] -= 1
+        self.wload[t][self.model.week_of[i]] -= 1
         a = self.area[v]
         if a >= 0:
             self.cnt[a][t] -= 1
@@ -130,25 +135,32 @@ class LocalSearch:
         return self.w * (p[-1] - p[0] + 2 - len(self.dist[(a, t)]))
 
     def team_cost(self, t: int) -> int:
-        return self.bal[t][self.load[t]] + self.model.reserve_excess_cost(t, self.rload[t])
+        return self.bal[t][self.load[t]]
+
+    def bucket_cost(self, t: int, b: int) -> int:
+        return self.model.bucket_cost(t, b, self.bload[t][b])
 
     def visit_cost(self, v: int) -> int:
         return self.model.visit_cost(self.problem.visits[v], self.team[v], self.day[v])
 
     def total(self) -> int:
         n_areas = sum(1 for row in self.cnt if any(row))
+        n_buckets = len(self.model.bucket_kind)
         return (
             sum(self.visit_cost(v) for v in range(len(self.team)))
             + sum(self.team_cost(t) for t in range(len(self.load)))
+            + sum(self.bucket_cost(t, b) for t in range(len(self.load)) for b in range(n_buckets))
             + sum(self.pair_cost(a, t) for a, t in list(self.pos))
             - self.w * n_areas
         )
 
-    def _local(self, vs: list[int], teams: set[int]) -> int:
+    def _local(self, vs: list[int], teams: set[int], buckets: set[Slot] | None = None) -> int:
+        """The terms a change of `vs` can touch (a swap keeps every bucket's load)."""
         pairs = {(self.area[v], t) for v in vs for t in teams if self.area[v] >= 0}
         return (
             sum(self.visit_cost(v) for v in vs)
             + sum(self.team_cost(t) for t in teams)
+            + sum(self.bucket_cost(t, b) for t, b in buckets or ())
             + sum(self.pair_cost(a, t) for a, t in pairs)
         )
 
@@ -160,13 +172,20 @@ class LocalSearch:
             return False
         if not self.slots.eligible(v, t, i):
             return False
-        self.evaluations += 1
         old = (self.team[v], self.day[v])
+        week = self.model.week_of[i]
+        limit = self.wlimit[t]
+        same_week = (old[0], self.model.week_of[old[1]]) == (t, week)
+        if limit is not None and not same_week and self.wload[t][week] >= limit:
+            return False
+        self.evaluations += 1
         teams = {old[0], t}
-        before = self._local([v], teams)
+        bucket_of = self.model.bucket_of
+        buckets = {(old[0], bucket_of[old[1]]), (t, bucket_of[i])}
+        before = self._local([v], teams, buckets)
         self._remove(v)
         self._add(v, t, i)
-        if self._local([v], teams) < before:
+        if self._local([v], teams, buckets) < before:
             return True
         self._remove(v)
         self._add(v, *old)
