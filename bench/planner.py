@@ -78,13 +78,13 @@ def hanoi() -> Problem:
         return problem_for(uow, "hanoi-2026", as_of=date(2026, 7, 27))
 
 
-def national() -> Problem:
+def national(teams: int = 40) -> Problem:
     """All communes, 40 teams × 1 visit a day; deterministic days off, conflicts and blackouts."""
     days = working_days()
     weeks = [days[k : k + 5] for k in range(0, len(days) - 4, 5)]
     with (REPO / "bench" / "data" / "vn-communes-2025.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    n_teams = 40
+    n_teams = teams
     members: list[set[str]] = [set() for _ in range(n_teams)]
     visits = []
     for k, row in enumerate(rows):

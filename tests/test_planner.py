@@ -20,6 +20,7 @@ from inspect_engine.domain.planning import (
     objective,
     solve,
 )
+from tests.pace_checks import month_shares, uneven_months
 
 DAYS = tuple(date(2026, 8, 3) + timedelta(k) for k in range(10))
 
@@ -70,8 +71,10 @@ def test_conflict_of_interest_forces_the_other_team() -> None:
 
 
 def test_earliest_pushes_a_visit_later() -> None:
-    p = mk([Visit(1, "U01", earliest=DAYS[4])])
+    p = mk([Visit(1, "U01", earliest=DAYS[4])], pace="early")
     assert slot(solve(p).assignments, 1)[1] == DAYS[4]
+    # Even: one visit over the 3 + 3 days left of two weeks keeps its earliest day too.
+    assert slot(solve(replace(p, pace="even")).assignments, 1)[1] >= DAYS[4]
 
 
 def test_blackout_and_unavailability_are_avoided() -> None:
@@ -361,8 +364,10 @@ def test_checker_lets_a_forced_locked_visit_move() -> None:
 
 
 @pytest.mark.slow
-def test_national_instance_gets_a_valid_plan_better_than_greedy() -> None:
-    """Its speed is measured by bench/planner.py, not asserted here."""
+def test_national_instance_gets_a_valid_even_plan_better_than_greedy() -> None:
+    """Its speed is measured by bench/planner.py, not asserted here. With the default even
+    pace every month before the reserve holds half to twice its share of the visits, overall
+    and for every one of the 40 teams."""
     import importlib
     import sys
     from pathlib import Path
@@ -372,7 +377,17 @@ def test_national_instance_gets_a_valid_plan_better_than_greedy() -> None:
         pytest.skip("bench/data/vn-communes-2025.csv is missing")
     sys.path.insert(0, str(bench))
     p: Problem = importlib.import_module("planner").national()
+    assert p.pace == "even"
     sol = solve(p)
     assert check(p, sol.assignments) == []
     assert sol.core_gap == 0.0 and sol.lower_bound <= sol.objective
     assert sol.objective < objective(p, greedy(p))
+    span = p.days[: len(p.days) - 5 * p.reserve_weeks]
+    for team in [None, *p.teams]:
+        teams = p.teams if team is None else (team,)
+
+        def slots(day: date, teams: tuple[Team, ...] = teams) -> int:
+            return sum(t.visits_per_day for t in teams if day not in t.unavailable)
+
+        days = [a.day for a in sol.assignments if team is None or a.team == team.name]
+        assert not uneven_months(month_shares(span, slots, days)), team

@@ -7,12 +7,14 @@ days, focus), and the team part of eligibility is shared through per-(E, day) no
     class --(day cost, cap |class|)--> (E, day) --(cap)--> (team, day) --> team --> sink
     visit --(move)--> class                         (only visits whose current slot is eligible)
     visit --(day cost of the current slot)--> (team, current day)
-    (team, day) --> (team, bucket) --(convex bucket arcs: reserve excess, or even pace)-->
-        (team, week) --(its weekly limit)--> team          (no week node without a limit)
+    (team, day) --> (team, bucket) --(convex arcs: reserve excess)--> (team, week)
+    (team, week) --(its weekly limit; no week node without one)--> P_k (a pace week) or team
+    P_0 --(convex pace arcs)--> P_1 --> ... --> P_K-1 --(free)--> team       (even pace only)
     team --(convex balance arcs: one per capacity step, increasing cost)--> sink
 
-Days, buckets and weeks nest (a bucket is a calendar week cut at the reserve and pace starts),
-which is what lets one flow carry the weekly limit and the per-bucket costs together.
+The arc out of P_k carries every visit of the team's pace weeks 0..k, so its convex cost is the
+pace term of that prefix. Days, buckets, weeks and prefixes nest (a bucket is a calendar week
+cut at the reserve and pace starts), which is what lets one flow carry them all together.
 
 Any integer flow decomposes into a plan (visits of a class are interchangeable, and every team
 reachable from (E, day) is open to every class with that E), and every plan is a flow of the
@@ -245,6 +247,22 @@ def _convex_arcs(
         net.arc(tail, head, run_len, run_cost)
 
 
+def _chain_arcs(
+    net: _Net, tail: int, head: int, model: CostModel, t: int, k: int, fixed: int, room: int
+) -> None:
+    """Arcs carrying the c-th visit of team t's first k + 1 pace weeks at its marginal cost."""
+    run_cost, run_len = 0, 0
+    for c in range(fixed + 1, fixed + room + 1):
+        step = model.pace_cost(t, k, c) - model.pace_cost(t, k, c - 1)
+        if run_len and step != run_cost:
+            net.arc(tail, head, run_len, run_cost)
+            run_len = 0
+        run_cost = step
+        run_len += 1
+    if run_len:
+        net.arc(tail, head, run_len, run_cost)
+
+
 def solve_core(problem: Problem, slots: Slots) -> CoreResult:
     """Solve the core exactly; visits it cannot place are returned in `unplaced`."""
     started = time.perf_counter()
@@ -260,32 +278,52 @@ def solve_core(problem: Problem, slots: Slots) -> CoreResult:
         load[t] += 1
         bucket_load[(t, model.bucket_of[i])] += 1
 
-    # Team side: team-day nodes, bucket and week nodes, team nodes and the convex arcs.
+    # Team side: team-day nodes, bucket, week and pace-chain nodes, team nodes, convex arcs.
     team_node = [net.node() for _ in range(n_teams)]
     team_day: dict[Slot, int] = {}
+    week_load: dict[tuple[int, int], int] = defaultdict(int)
+    for t, i in slots.fixed.values():
+        week_load[(t, model.week_of[i])] += 1
+    n_pace = len(model.pace_weeks)
     for t in range(n_teams):
         left = sum(slots.cap[t])
         for k in range(load[t] + 1, load[t] + left + 1):
             net.arc(team_node[t], 0, 1, model.balance_step(t, k))
         constant += model.balance_cost(t, load[t])
-        week_node: dict[int, int] = {}
-        bucket_node: dict[int, int] = {}
         for b in range(len(model.bucket_kind)):
             constant += model.bucket_cost(t, b, bucket_load[(t, b)])
+        room_of_week: dict[int, int] = defaultdict(int)
+        for i in range(n_days):
+            room_of_week[model.week_of[i]] += slots.cap[t][i]
+        # The pace chain: the arc out of P_k carries the team's visits of pace weeks 0..k.
+        chain = [net.node() for _ in range(n_pace)] if model.pace_table else []
+        held, room = 0, 0
+        for k, week in enumerate(model.pace_weeks if chain else ()):
+            held += week_load[(t, week)]
+            room += room_of_week[week]
+            if k + 1 < n_pace:
+                constant += model.pace_cost(t, k, held)
+                _chain_arcs(net, chain[k], chain[k + 1], model, t, k, held, room)
+            else:
+                net.arc(chain[k], team_node[t], room, 0)
+        exit_of: dict[int, int] = {}  # week -> where its visits go on
+        week_node: dict[int, int] = {}
+        bucket_node: dict[int, int] = {}
         for i in range(n_days):
             if slots.cap[t][i] <= 0:
                 continue
             b, w = model.bucket_of[i], model.week_of[i]
-            if b not in bucket_node:
-                head = team_node[t]
+            if w not in exit_of:
+                pos = model.pace_pos.get(w)
+                exit_of[w] = chain[pos] if chain and pos is not None else team_node[t]
                 if (t, w) in slots.week_room:
-                    if w not in week_node:
-                        week_node[w] = net.node()
-                        net.arc(week_node[w], team_node[t], slots.week_room[(t, w)], 0)
-                    head = week_node[w]
+                    week_node[w] = net.node()
+                    net.arc(week_node[w], exit_of[w], slots.week_room[(t, w)], 0)
+            if b not in bucket_node:
+                head = week_node.get(w, exit_of[w])
                 bucket_node[b] = net.node()
-                room = sum(slots.cap[t][j] for j in range(i, n_days) if model.bucket_of[j] == b)
-                _convex_arcs(net, bucket_node[b], head, model, t, b, bucket_load[(t, b)], room)
+                room_b = sum(slots.cap[t][j] for j in range(i, n_days) if model.bucket_of[j] == b)
+                _convex_arcs(net, bucket_node[b], head, model, t, b, bucket_load[(t, b)], room_b)
             node = net.node()
             team_day[(t, i)] = node
             net.arc(node, bucket_node[b], slots.cap[t][i], 0)

@@ -10,9 +10,9 @@ current slot (an announced visit may already be inside the notice lead time); ev
 still holds there, and a pin that breaks one is an error, not a wish.
 
 Days fall into *buckets*: a calendar week (Monday to Sunday) cut where the reserve period starts
-(the last 5·reserve_weeks working days) and where the pace starts (P = the earliest day any
+(the last 5·reserve_weeks working days) and where the pace span starts (P = the earliest day any
 visit may take; the window's first day when a visit has no `earliest`). A bucket is a reserve
-bucket, a pace bucket (from P to the reserve) or neither (before P).
+bucket, a pace bucket (from P to the reserve: the pace span) or neither (before P).
 
 The objective (all integers; D = len(days), i = 0-based index of the visit's day):
 
@@ -20,7 +20,7 @@ The objective (all integers; D = len(days), i = 0-based index of the visit's day
               + move·[current is set and (team, day) ≠ current]
   + Σ_teams   Σ_{k=1..L_t} balance · ⌊100·k / C_t⌋
   + Σ_(team, reserve bucket)  reserve_excess · max(0, R_tb − ⌊(1 − reserve_share) · RC_tb⌋)
-  + Σ_(team, pace bucket)     pace_t,b(L_tb)                        (pace = "even" only)
+  + Σ_teams   Σ_{k=0..K−2} pace_tk(V_tk)                           (pace = "even" only)
   + area_split · Σ_areas (number of teams the area is spread over − 1)
   + area_split · Σ_(area, team) gap days
 
@@ -32,16 +32,21 @@ The objective (all integers; D = len(days), i = 0-based index of the visit's day
   of RC_tb costs `reserve_excess` more per visit, so it happens only when nothing cheaper exists
   (reserve_excess < move: re-planning still moves the fewest visits). The allowance is counted
   per calendar week so that a weekly limit and the reserve nest (the flow needs that).
-- Even pace: c_tb is the team's capacity in pace bucket b (capped by its weekly limit), and its
-  share s_tb = N_P · c_tb / Σ c, where N_P counts the visits not fixed (pinned, or locked without
-  force) outside the pace buckets. The k-th visit of the bucket costs ⌊pace · (2k − 1 − 2·s_tb)⌋
-  and pace_t,b(L) is the sum of those steps up to L, shifted so that its minimum is 0: about
-  pace · (L − s_tb)², zero at the share, growing with the square of the distance to it. So each
-  team's visits spread over the weeks in proportion to its capacity in each week, while focus
-  and area grouping decide which visits fill each week. E (even pace only) is one more than the
-  dearest step any pace bucket can reach plus 100·balance: a reserve visit then costs more than
-  any visit before the reserve, and the reserve fills only with what the weeks before it cannot
-  take. With pace = "early" the pace terms and E are 0: visits come as early as they can.
+- Even pace: the pace weeks 0..K−1 are the calendar weeks holding days of the pace span, from
+  P to the reserve. V_tk counts the team's visits in pace weeks 0..k (every day of them), and
+  S_tk is where an even pace would have it: B_t + N_P · (c_t0 + ... + c_tk) / Σ c, with c_tj the
+  team's capacity in the pace days of week j (capped by its weekly limit), Σ c over every team
+  and pace week, N_P the visits not fixed (pinned, or locked without force) outside the pace
+  days, and B_t the team's fixed visits before P in week 0. The c-th visit costs
+  ⌊pace · (2c − 1 − 2·S_tk)⌋, and pace_tk(V) is the sum of those steps up to V shifted so that
+  its minimum is 0: about pace · (V − S_tk)², zero on schedule and growing with the square of
+  how far the team runs ahead or behind it. Penalising the running total, not each week, keeps
+  rounding from piling up: a share of 2.5 a week comes out 3, 2, 3, 2, not 3, 3, ..., 2, 2.
+  The last pace week closes the chain at no cost (the team's total is the balance term's
+  business). Focus and area grouping decide which visits fill each week. E (even pace only) is
+  one more than the dearest step any pace term can take plus 100·balance: a reserve visit costs
+  more than one more visit in the weeks just before the reserve, so the reserve takes what they
+  cannot. With pace = "early" the pace terms and E are 0: visits come as early as they can.
 
 The first four lines are the "core": linear per visit plus convex per team and bucket, so a
 min-cost flow solves them exactly (flow.py). The area terms are side constraints (refine.py).
@@ -51,13 +56,11 @@ rule more than a preference: `Solution` reports the objective, bound and gap wit
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from fractions import Fraction
 from types import MappingProxyType
 from typing import Literal
 
@@ -98,7 +101,7 @@ class Weights:
     balance: int = 2  # per percentage point of a team's capacity used, for each visit it gets
     area_split: int = 30  # per extra team an area is spread over / per gap day of an area
     reserve_excess: int = 1_000  # per reserve-period visit beyond (1 - reserve_share) of it
-    pace: int = 100  # even pace: about pace × (visits − share)² per team and week
+    pace: int = 100  # even pace: about pace × (visits so far − schedule)² per team and week
 
     def __post_init__(self) -> None:
         for name in (
@@ -238,45 +241,99 @@ class CostModel:
         self.reserve_allowance: list[list[int]] = [
             [int(share * cap + 1e-9) for cap in row] for row in self.bucket_capacity
         ]
+        self.pace_weeks: list[int] = []  # weeks with days of the pace span, in order
+        self.pace_pos: dict[int, int] = {}  # week -> its position in pace_weeks
         self.pace_table: dict[tuple[int, int], list[int]] = {}
         self.reserve_premium = 0
         if problem.pace == "even":
             self._pace_tables()
 
     def _pace_tables(self) -> None:
-        """pace_table[(t, b)][L]: the pace term of L visits in pace bucket b of team t."""
+        """pace_table[(t, k)][C]: the pace term of team t having C visits in the pace weeks
+        up to the k-th (k < K − 1; the last pace week closes the chain at no cost)."""
         problem, w = self.problem, self.weights
-        pace_buckets = [b for b, kind in enumerate(self.bucket_kind) if kind == PACE]
-        room: dict[tuple[int, int], int] = {}
+        for i, kind in enumerate(self.bucket_kind):
+            if kind == PACE and self.bucket_week[i] not in self.pace_pos:
+                self.pace_pos[self.bucket_week[i]] = len(self.pace_weeks)
+                self.pace_weeks.append(self.bucket_week[i])
+        room = [[0] * len(self.pace_weeks) for _ in problem.teams]  # c_tk, capped by limits
+        held = [[0] * len(self.pace_weeks) for _ in problem.teams]  # all slots of the weeks
         for t, team in enumerate(problem.teams):
-            for b in pace_buckets:
-                cap = self.bucket_capacity[t][b]
-                limit = team.max_visits_per_week
-                room[(t, b)] = cap if limit is None else min(cap, limit)
-        total = sum(room.values())
+            for b, kind in enumerate(self.bucket_kind):
+                k = self.pace_pos.get(self.bucket_week[b])
+                if k is None:
+                    continue
+                held[t][k] += self.bucket_capacity[t][b]
+                if kind == PACE:
+                    room[t][k] += self.bucket_capacity[t][b]
+            if team.max_visits_per_week is not None:
+                room[t] = [min(c, team.max_visits_per_week) for c in room[t]]
+        total = sum(map(sum, room))
         if not total:
             return
-        n_pace = sum(1 for v in problem.visits if not self._fixed_outside_pace(v))
+        n_pace, before = self._fixed_counts()
         dearest = 0
-        for (t, b), c in room.items():
-            share = Fraction(n_pace * c, total)
-            table = [0]
-            for k in range(1, self.bucket_capacity[t][b] + 1):
-                step = math.floor(w.pace * (2 * k - 1) - 2 * w.pace * share)
-                table.append(table[-1] + step)
-                dearest = max(dearest, step)
-            low = min(table)
-            self.pace_table[(t, b)] = [x - low for x in table]
+        for t in range(len(problem.teams)):
+            # share = before + n_pace · rooms / total, kept as the integer numerator over total
+            # so that each step ⌊pace · (2c − 1 − 2·share)⌋ is exact integer arithmetic.
+            share_num, cap = before[t] * total, 0
+            for k in range(len(self.pace_weeks) - 1):
+                share_num += n_pace * room[t][k]
+                cap += held[t][k]
+                table = [0]
+                for c in range(1, cap + 1):
+                    step = (w.pace * ((2 * c - 1) * total - 2 * share_num)) // total
+                    table.append(table[-1] + step)
+                    dearest = max(dearest, step)
+                low = min(table)
+                self.pace_table[(t, k)] = [x - low for x in table]
         self.reserve_premium = dearest + 100 * w.balance + 1
 
-    def _fixed_outside_pace(self, visit: Visit) -> bool:
-        slot = visit.pinned
-        if slot is None and visit.locked and not self.problem.force:
-            slot = visit.current
-        if slot is None:
-            return False
-        i = self.day_index.get(slot[1])
-        return i is None or self.bucket_kind[self.bucket_of[i]] != PACE
+    def _fixed_counts(self) -> tuple[int, list[int]]:
+        """N_P, and per team B_t: the visits fixed before P in the first pace week."""
+        problem = self.problem
+        n_pace = len(problem.visits)
+        before = [0] * len(problem.teams)
+        for v in problem.visits:
+            slot = v.pinned
+            if slot is None and v.locked and not problem.force:
+                slot = v.current
+            if slot is None:
+                continue
+            i = self.day_index.get(slot[1])
+            kind = None if i is None else self.bucket_kind[self.bucket_of[i]]
+            if kind != PACE:
+                n_pace -= 1
+            t = self.team_index.get(slot[0])
+            if (
+                i is not None
+                and t is not None
+                and kind == BEFORE
+                and self.week_of[i] == (self.pace_weeks[0])
+            ):
+                before[t] += 1
+        return n_pace, before
+
+    def pace_cost(self, team: int, k: int, visits: int) -> int:
+        """The pace term of the team's first k + 1 pace weeks holding `visits`: convex."""
+        table = self.pace_table.get((team, k))
+        if table is None:
+            return 0
+        if visits < len(table):
+            return table[visits]
+        # Only a plan over capacity gets here (the checker reports it): extend the last step.
+        last = table[-1] - table[-2] if len(table) > 1 else 0
+        return table[-1] + (visits - len(table) + 1) * last
+
+    def pace_of_loads(self, team: int, week_load: Sequence[int]) -> int:
+        """The team's pace terms from its visits per week (indexed like `mondays`)."""
+        if not self.pace_table:
+            return 0
+        total, held = 0, 0
+        for k, week in enumerate(self.pace_weeks[:-1]):
+            held += week_load[week]
+            total += self.pace_cost(team, k, held)
+        return total
 
     def day_cost(self, focus: bool, day: int) -> int:
         """The per-visit linear cost of a day index, without the move term."""
@@ -303,20 +360,11 @@ class CostModel:
         return sum(self.balance_step(team, k) for k in range(1, load + 1))
 
     def bucket_cost(self, team: int, bucket: int, load: int) -> int:
-        """The reserve-excess or pace term of `load` visits of `team` in `bucket`: convex."""
-        kind = self.bucket_kind[bucket]
-        if kind == RESERVE:
-            excess = load - self.reserve_allowance[team][bucket]
-            return self.weights.reserve_excess * excess if excess > 0 else 0
-        table = self.pace_table.get((team, bucket))
-        if table is None:
+        """The reserve-excess term of `load` visits of `team` in `bucket`: convex."""
+        if self.bucket_kind[bucket] != RESERVE:
             return 0
-        if load < len(table):
-            return table[load]
-        # Only a plan over capacity gets here (the checker reports it): extend the last step.
-        return table[-1] + (load - len(table) + 1) * (
-            table[-1] - table[-2] if len(table) > 1 else 0
-        )
+        excess = load - self.reserve_allowance[team][bucket]
+        return self.weights.reserve_excess * excess if excess > 0 else 0
 
     def bucket_step(self, team: int, bucket: int, k: int) -> int:
         """Marginal cost of the k-th visit (k >= 1) of `team` in `bucket`."""
@@ -357,25 +405,26 @@ def core_cost(
     rows = _indexed(problem, model, assignments)
     n_teams = len(problem.teams)
     load = [0] * n_teams
+    week_load = [[0] * model.n_weeks for _ in range(n_teams)]
     bucket_load: dict[tuple[int, int], int] = defaultdict(int)
     total = 0
     for visit, t, i in rows:
         total += model.visit_cost(visit, t, i)
         load[t] += 1
+        week_load[t][model.week_of[i]] += 1
         bucket_load[(t, model.bucket_of[i])] += 1
     for t in range(n_teams):
-        total += model.balance_cost(t, load[t])
+        total += model.balance_cost(t, load[t]) + model.pace_of_loads(t, week_load[t])
     for (t, b), n in bucket_load.items():
-        if (t, b) not in model.pace_table:
-            total += model.bucket_cost(t, b, n)
-    for t, b in model.pace_table:  # an empty pace bucket costs too
-        total += model.bucket_cost(t, b, bucket_load.get((t, b), 0))
+        total += model.bucket_cost(t, b, n)
     return total
 
 
-def area_cost(problem: Problem, assignments: Iterable[Assignment]) -> int:
+def area_cost(
+    problem: Problem, assignments: Iterable[Assignment], model: CostModel | None = None
+) -> int:
     """The side-constraint part: teams an area is spread over, and its gap days per team."""
-    model = CostModel(problem)
+    model = model or CostModel(problem)
     groups: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for visit, t, i in _indexed(problem, model, assignments):
         if visit.area:

@@ -135,7 +135,8 @@ class LocalSearch:
         return self.w * (p[-1] - p[0] + 2 - len(self.dist[(a, t)]))
 
     def team_cost(self, t: int) -> int:
-        return self.bal[t][self.load[t]]
+        """Balance and pace terms of team t (they change only when a move changes its loads)."""
+        return self.bal[t][self.load[t]] + self.model.pace_of_loads(t, self.wload[t])
 
     def bucket_cost(self, t: int, b: int) -> int:
         return self.model.bucket_cost(t, b, self.bload[t][b])
@@ -159,7 +160,7 @@ class LocalSearch:
         pairs = {(self.area[v], t) for v in vs for t in teams if self.area[v] >= 0}
         return (
             sum(self.visit_cost(v) for v in vs)
-            + sum(self.team_cost(t) for t in teams)
+            + (sum(self.team_cost(t) for t in teams) if buckets else 0)
             + sum(self.bucket_cost(t, b) for t, b in buckets or ())
             + sum(self.pair_cost(a, t) for a, t in pairs)
         )

@@ -174,13 +174,13 @@ def solve(problem: Problem) -> Solution:
         Assignment(v.case_id, problem.teams[t].name, problem.days[i])
         for v, (t, i) in zip(problem.visits, plan, strict=True)
     )
-    core_part = core_cost(problem, assignments)
-    full = core_part + area_cost(problem, assignments)
+    core_part = core_cost(problem, assignments, model)
+    full = core_part + area_cost(problem, assignments, model)
     flow_assignments = [
         Assignment(v.case_id, problem.teams[t].name, problem.days[i])
         for v, (t, i) in zip(problem.visits, flow_plan, strict=True)
     ]
-    flow_core = core_cost(problem, flow_assignments)
+    flow_core = core_cost(problem, flow_assignments, model)
     if flow_core != core.optimum:  # the decomposition must reproduce the flow's cost
         raise RuntimeError(f"flow cost {core.optimum} != plan core cost {flow_core}")
     moved = tuple(
@@ -196,7 +196,7 @@ def solve(problem: Problem) -> Solution:
         {
             "total_s": time.perf_counter() - started,
             "refine_s": refined - flow_done,
-            "flow_area_terms": float(area_cost(problem, flow_assignments)),
+            "flow_area_terms": float(area_cost(problem, flow_assignments, model)),
             "area_terms": float(full - core_part),
             "utilisation": len(problem.visits) / capacity if capacity else 0.0,
         }
