@@ -131,9 +131,7 @@ def test_even_pace_spreads_hanoi_over_august_to_december(planned: Cli) -> None:
 
 
 def test_early_pace_is_todays_behaviour(cli: Cli, hanoi_v1: Path, tmp_path: Path) -> None:
-    toml = hanoi_v1.read_text(encoding="utf-8").replace(
-        "reserve_weeks = 3", 'reserve_weeks = 3\npace = "early"'
-    )
+    toml = hanoi_v1.read_text(encoding="utf-8").replace('pace = "even"', 'pace = "early"')
     path = tmp_path / "early.toml"
     path.write_text(toml, encoding="utf-8")
     cli("units", "import", str(EXAMPLES / "hanoi-units.csv"))
@@ -173,6 +171,24 @@ def test_ics_export_parses_with_one_event_per_visit(planned: Cli, tmp_path: Path
     planned("plan", "show", "hanoi-2026", "--ics", str(one_team), "--team", "Đoàn 2")
     team_events = Calendar.from_ical(one_team.read_bytes()).walk("VEVENT")
     assert 0 < len(team_events) < 141
+
+
+def test_a_weekly_limit_holds_in_the_stored_plan(cli: Cli, hanoi_v1: Path, tmp_path: Path) -> None:
+    toml = hanoi_v1.read_text(encoding="utf-8").replace(
+        'lead = "Hoàng Minh Đức"', 'lead = "Hoàng Minh Đức"\nmax_visits_per_week = 2'
+    )
+    path = tmp_path / "limited.toml"
+    path.write_text(toml, encoding="utf-8")
+    cli("units", "import", str(EXAMPLES / "hanoi-units.csv"))
+    assert cli("campaign", "create", str(path)).exit_code == 0
+    assert cli("plan", "hanoi-2026", *AS_OF).exit_code == 0
+    weeks: dict[str, int] = {}
+    for v in visits(cli):
+        if v["team"] == "Đoàn 2":
+            week = date.fromisoformat(v["date"]).isocalendar().week
+            weeks[str(week)] = weeks.get(str(week), 0) + 1
+    assert weeks and max(weeks.values()) == 2
+    assert cli("plan", "check", "hanoi-2026").exit_code == 0
 
 
 def test_csv_export(planned: Cli) -> None:

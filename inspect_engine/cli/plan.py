@@ -129,6 +129,9 @@ def make(
 ) -> None:
     """Plan every visit of a campaign and store it; exit 1 with the reason if it cannot be done.
 
+    Without --as-of the plan starts from today. The campaign's [planning] pace spreads each
+    team's visits over the weeks ("even", the default) or plans them as early as possible.
+
     Example: inspect-engine plan hanoi-2026 --as-of 2026-07-27
     """
     from inspect_engine.services.planning.make import make_plan
@@ -181,12 +184,14 @@ def show(
     as_json: bool = AS_JSON,
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV."),
     ics: Path = typer.Option(None, "--ics", help="Write an iCalendar file of the visits."),
-    html: Path = typer.Option(None, "--html", help="Write a calendar page (team x week)."),
+    html: Path = typer.Option(
+        None, "--html", help="Write the calendar page: per team, a row per week (prints on A4)."
+    ),
     team: str = typer.Option(None, "--team", help="Only this team's visits."),
 ) -> None:
-    """Show the stored plan, or export it as JSON, CSV, iCalendar or HTML.
+    """Show the stored plan, or export it as JSON, CSV, iCalendar or a calendar page.
 
-    Example: inspect-engine plan show hanoi-2026 --ics plan.ics --team "Đoàn 1"
+    Example: inspect-engine plan show hanoi-2026 --html doan-1.html --team "Đoàn 1"
     """
     from inspect_engine.services.campaigns import get_campaign
     from inspect_engine.services.planning import exports
