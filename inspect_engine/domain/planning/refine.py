@@ -13,19 +13,19 @@ stragglers onto the teams that carry most of it; it stops after a pass without i
 at `time_limit_s`. Visits with a current slot (re-planning) are left out of `fill`: moving them
 costs `move`, which no area gain can repay, so the search moves them only into cheaper slots.
 
-Why not CP-SAT (measured by bench/planner.py, 2 cores): the alternative, bench/cpsat_lns.py, is a
-large-neighbourhood search where each step hands CP-SAT the visits of two teams over 10 working
-days (0.2 s per step), hinted with the current plan (`add_hint`). National instance (3,321
-visits, 40 teams, 106 days; lower bound 477,133), 5 s budget, same filled start; full objective
-with the area terms in brackets:
-    flow alone                      1,537,243  (1,060,110)
-    flow + fill                       534,433     (57,300)   < 0.1 s
-    flow + fill + local search        494,340     (15,000)   2.3 s, converged: 6 passes, 93k moves
-    flow + fill + CP-SAT LNS          526,631     (49,410)   5.0 s: 72 steps, 15 improving
-    local search, then CP-SAT LNS     494,054                5.0 s: 286 better for 2.8 s more
+Why not CP-SAT (measured by bench/planner.py, 2 cores shared with other work, even pace): the
+alternative, bench/cpsat_lns.py, is a large-neighbourhood search where each step hands CP-SAT
+the visits of two teams over 10 working days (0.2 s per step), hinted with the current plan
+(`add_hint`). National instance (3,321 visits, 40 teams, 106 days; lower bound 480,725), 5 s
+budget, same filled start; full objective with the area terms in brackets:
+    flow alone                      1,543,985  (1,063,260)
+    flow + fill                       551,225     (70,500)   < 0.1 s
+    flow + fill + local search        503,793     (18,120)   5.0 s: 4 passes, 72k evaluations
+    flow + fill + CP-SAT LNS          546,257     (65,520)   5.0 s: 37 steps, 9 improving
 Building each CP-SAT model in Python costs as much as solving it, so CP-SAT sees few
-neighbourhoods; the local search evaluates ~40k moves per second. The CP-SAT polish after it
-gains 0.06% for more than doubling the time, so `solve` stops at the local optimum.
+neighbourhoods; the local search evaluates ~15k moves per second. Measured with the early pace
+(before the pace terms), a CP-SAT polish after the converged local search gained 0.06% for more
+than doubling the time, so `solve` stops at the local search.
 """
 
 from __future__ import annotations
