@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from inspect_engine.domain.calendar import WorkingCalendar
-from inspect_engine.domain.events import Event
+from inspect_engine.domain.events import Event, as_utc
 from inspect_engine.domain.workflow.firing import (
     SYSTEM_ROLE,
     deadline_payload,
@@ -71,14 +71,14 @@ def fire_due(
     *,
     clock: Clock = utc_now,
     actor: str = ACTOR,
-    batch: int = BATCH,
+    batch: int | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> list[Fired]:
-    """Fire every deadline of campaign `key` that has passed, a batch per transaction, until
-    none is left or `should_stop()` says so between transactions."""
+    """Fire every deadline of campaign `key` that has passed, `batch` (default `BATCH`) per
+    transaction, until none is left or `should_stop()` says so between transactions."""
     out: list[Fired] = []
     while not should_stop():
-        fired = _fire_batch(uow, key, clock, actor, batch)
+        fired = _fire_batch(uow, key, clock, actor, batch or BATCH)
         if not fired:
             break
         out += fired
@@ -124,6 +124,8 @@ def _fire_one(
         raise InputError(f"deadline {row.id} names case {row.case_id}, which does not exist")
     defn = workflows.stored(store.conn, head.workflow_name, head.workflow_version)
     spec = defn.deadline(row.kind)
+    last = store.last_event_at(head)  # a worker's clock a little behind the writer's
+    now = max(now, as_utc(last)) if last is not None else now
     payload = deadline_payload(row.id, row.kind, db_date(row.due) or row.due, row.created_seq)
     trigger = _declared_trigger(spec)
     refused = None
