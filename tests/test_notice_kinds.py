@@ -154,7 +154,11 @@ def test_an_overdue_remediation_report_is_noticed(planned: Cli, tmp_path: Path) 
     before = CALENDAR.add_working_days(due, -2).isoformat()
     after = CALENDAR.add_working_days(due, 1).isoformat()
     assert "1 reminders" in planned("notices", "remind", "hanoi-2026", "--as-of", before).stdout
-    assert "1 reminders" in planned("notices", "remind", "hanoi-2026", "--as-of", after).stdout
+    # v3 declares the overdue notice as what the passing deadline does: the worker sends it
+    # when it fires the deadline (today is after it), and the reminders leave it alone.
+    assert "0 reminders" in planned("notices", "remind", "hanoi-2026", "--as-of", after).stdout
+    assert of_kind(planned, case, "qua-han-bao-cao-khac-phuc") == []
+    assert planned("worker", "--once").exit_code == 0
     assert "0 reminders" in planned("notices", "remind", "hanoi-2026", "--as-of", after).stdout
     [late] = of_kind(planned, case, "qua-han-bao-cao-khac-phuc")
     said = text_of(planned, late)

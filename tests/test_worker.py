@@ -8,6 +8,7 @@ so that a broken worker fails the test instead of hanging it.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
@@ -197,10 +198,16 @@ def test_worker_once_issues_the_documents_due_and_a_second_run_nothing(planned: 
         + (f" for case {d['case']}" if d["case"] is not None else "")
         for d in docs
     ]
-    assert _lines(first.stdout) == [
+    lines = _lines(first.stdout)
+    # The deadlines that passed (today is after the campaign's) fire first, then the outbox.
+    fired = [line for line in lines if " passed: " in line]
+    listed = json.loads(planned("deadlines", "list", "hanoi-2026", "--json").stdout)
+    assert len(fired) == sum(d["status"] == "fired" for d in listed) > 0
+    assert lines == [
         "worker started: one sweep",
+        *fired,
         *expected,
-        "worker stopped after 1 sweep, 144 actions",
+        f"worker stopped after 1 sweep, {len(fired) + 144} actions",
     ]
     again = planned("worker", "--once")
     assert again.exit_code == 0, again.stderr
@@ -229,7 +236,7 @@ class _Runtime:
 def test_a_refused_document_is_a_line_and_the_other_campaigns_go_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from inspect_engine.services import campaigns
+    from inspect_engine.services import campaigns, deadline_firing
     from inspect_engine.services.notices import issuing
 
     notice = Issued(7, "thong-bao-kiem-tra", 12, "STP", "128/TB-SNV", None, "ab")
@@ -245,6 +252,7 @@ def test_a_refused_document_is_a_line_and_the_other_campaigns_go_on(
     monkeypatch.setattr(campaigns, "list_campaigns", lambda uow: listed)
     monkeypatch.setattr(issuing, "issue_due", issue_due)
     monkeypatch.setattr(outbox, "_reminders", lambda uow, key, clock: [])  # none due
+    monkeypatch.setattr(deadline_firing, "fire_due", lambda uow, key, **_: [])  # none passed
     report = outbox.default_sweep(_Runtime())()
     assert report == SweepReport(
         3,

@@ -24,7 +24,8 @@ DECISION_OF = {"Đoàn 1": "125/QĐ-SNV", "Đoàn 2": "126/QĐ-SNV", "Đoàn 3":
 
 @pytest.fixture
 def planned(cli: Cli) -> Cli:
-    """The example campaign (on v2, the newest), planned, teams formed by decision."""
+    """The example campaign (on v3, the newest, which keeps every step of v2), planned, teams
+    formed by decision."""
     assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
     assert cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")).exit_code == 0
     assert cli("plan", "hanoi-2026", "--as-of", "2026-07-27").exit_code == 0
@@ -72,9 +73,9 @@ def minutes(day: date, number: str = "01/BB-ĐKT") -> dict[str, Any]:
     }
 
 
-def test_new_campaigns_run_on_v2(planned: Cli) -> None:
+def test_new_campaigns_run_on_the_newest_version(planned: Cli) -> None:
     shown = json.loads(planned("campaign", "show", "hanoi-2026", "--json").stdout)
-    assert shown["workflow"] == {"name": "cchc-inspection", "version": 2}
+    assert shown["workflow"] == {"name": "cchc-inspection", "version": 3}
 
 
 def test_a_notice_needs_the_teams_decision(cli: Cli) -> None:

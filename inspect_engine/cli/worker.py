@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import typer
@@ -20,9 +21,11 @@ def run(
 ) -> None:
     """Run the worker: sweep now, then every --interval seconds, until SIGTERM or Ctrl-C.
 
-    A sweep issues every document the campaigns' logs ask for and have not got (as `notices
-    issue` does), one log line per document. A stop waits for the sweep in progress to end; a
-    second one stops at once. On SQLite one worker runs per database file; on PostgreSQL
+    A sweep fires the deadlines that passed (what each does is declared by the case's workflow:
+    a late submission marked, the overdue notice, the team lead told), then issues every
+    document the campaigns' logs ask for and have not got (as `notices issue` does) and the
+    reminders due (as `notices remind`), one log line per action. A stop ends the sweep between
+    deadlines; a second one stops at once. On SQLite one worker runs per database file; on PostgreSQL
     several may (docs/worker.md).
 
     Example: inspect-engine --db sqlite:///demo/inspect.db worker --interval 30
@@ -33,9 +36,14 @@ def run(
     lock = worker.WorkerLock.for_url(rt.settings.db_url)  # refuses an in-memory database
     with rt.unit_of_work():
         pass  # a missing or outdated database is refused now, not at every sweep
+    stop = threading.Event()  # set by SIGTERM or Ctrl-C: the sweep stops between deadlines
     with lock:
         worker.run_worker(
-            worker.default_sweep(rt), interval_s=interval, once=once, log=_stamped(rt.clock)
+            worker.default_sweep(rt, stop),
+            interval_s=interval,
+            once=once,
+            log=_stamped(rt.clock),
+            stop_event=stop,
         )
 
 

@@ -1,14 +1,23 @@
-"""Reading the deadline rows. They are written by the transition that starts or ends them, in
-its transaction, on the event store's hot path (`EventStore.apply_deadlines`)."""
+"""The deadline rows. They are started and ended by the transition that does so, in its
+transaction, on the event store's hot path (`EventStore.apply_deadlines`); the worker claims
+the due ones and marks them fired here, in the transaction that records their firing.
+
+Claims lock the rows `FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers sharing a database never
+take the same row; the firing takes the campaign's append lock first (as every transition does,
+and before any deadline row), so a transition that cancels a deadline and a worker firing it
+wait for each other in one order and cannot deadlock. SQLite has one writer at a time and one
+worker per file (services/worker/lock.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select, update
 
-from inspect_engine.domain.deadlines import PENDING
+from inspect_engine.domain.deadlines import FIRED, PENDING
 from inspect_engine.storage.tables import DeadlineRow
 
 _deadline = DeadlineRow.__table__  # type: ignore[attr-defined]
@@ -46,3 +55,39 @@ class DeadlineStore:
             query = query.where(_deadline.c.status == PENDING, _deadline.c.due < overdue_on)
         query = query.order_by(_deadline.c.due, _deadline.c.id)
         return [DeadlineRecord(*row) for row in self.conn.execute(query)]
+
+    def claim_due(self, campaign_key: str, before: date, limit: int) -> Sequence[DeadlineRecord]:
+        """Up to `limit` pending deadlines of the campaign due before `before`, oldest first,
+        locked until the transaction ends (rows another worker holds are skipped)."""
+        query = (
+            select(_deadline)
+            .where(
+                _deadline.c.campaign_key == campaign_key,
+                _deadline.c.status == PENDING,
+                _deadline.c.due < before,
+            )
+            .order_by(_deadline.c.due, _deadline.c.id)
+            .limit(limit)
+        )
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [DeadlineRecord(*row) for row in self.conn.execute(query)]
+
+    def mark_fired(self, fired: Sequence[tuple[int, int]], at: datetime) -> None:
+        """Mark the claimed deadlines `(id, seq of the event that fired it)` fired at `at`; a
+        row that is no longer pending means the claim was lost, and the transaction must not
+        commit."""
+        if not fired:
+            return
+        statement = (
+            update(_deadline)
+            .where(_deadline.c.id == bindparam("row_id"), _deadline.c.status == PENDING)
+            .values(status=FIRED, ended_seq=bindparam("seq"), fired_at=at)
+        )
+        for row_id, seq in fired:  # one by one: executemany's row count is not portable
+            if self.conn.execute(statement, {"row_id": row_id, "seq": seq}).rowcount != 1:
+                raise LostClaim(f"deadline {row_id} changed while claimed")
+
+
+class LostClaim(Exception):
+    """A claimed deadline changed under its claim: a bug, or a writer outside the engine."""

@@ -22,7 +22,11 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")  # a workflow name is also 
 IDENT_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")  # state and trigger names
 # Triggers the engine writes itself (`open` starts a case, `migrate` moves it to another
 # version); `state` is the model attribute the machine drives.
-RESERVED_TRIGGERS = frozenset({OPEN_TRIGGER, "migrate", "state"})
+# `deadline` records a deadline that passed (the worker), `issue_document` a document issued.
+DEADLINE_TRIGGER = "deadline"
+RESERVED_TRIGGERS = frozenset(
+    {OPEN_TRIGGER, "migrate", "state", DEADLINE_TRIGGER, "issue_document"}
+)
 # How the visit planner treats a case in a state (`planning:` of the state; none = not planned):
 # it places and moves a `movable` visit, moves a `locked` one only when forced (its notice has
 # gone out), and keeps a `fixed` one where it is (the unit is preparing for that date).
@@ -95,6 +99,16 @@ class TransitionDef:
 
 
 @dataclass(frozen=True)
+class DeadlineDef:
+    """What happens when a deadline passes with nothing done (`deadlines:` of a definition):
+    the actions the worker takes, in order, as role `system` (domain/workflow/firing.py)."""
+
+    name: str
+    on_due: tuple[EffectCall, ...]
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class WorkflowDefinition:
     name: str
     version: int
@@ -104,6 +118,7 @@ class WorkflowDefinition:
     states: tuple[StateDef, ...]
     transitions: tuple[TransitionDef, ...]
     source_path: str | None = None
+    deadlines: tuple[DeadlineDef, ...] = ()
 
     @cached_property
     def _states_by_name(self) -> dict[str, StateDef]:
@@ -170,6 +185,11 @@ class WorkflowDefinition:
         """Whether entering `state` starts a deadline whose due date the engine computes."""
         return state in self._counting_states
 
+    def deadline(self, name: str) -> DeadlineDef | None:
+        """What passing deadline `name` does; None when the definition does not say (v1, v2:
+        the passing is recorded, nothing else happens)."""
+        return next((d for d in self.deadlines if d.name == name), None)
+
     def planning_modes(self) -> dict[str, str]:
         """State -> planning mode, for the states the visit planner handles."""
         return {s.name: s.planning for s in self.states if s.planning is not None}
@@ -217,7 +237,20 @@ class WorkflowDefinition:
                 )
                 for t in self.transitions
             ],
-        }
+        } | (
+            {
+                "deadlines": [
+                    {
+                        "name": d.name,
+                        "label": d.label,
+                        "on_due": [{"action": c.effect, "args": dict(c.args)} for c in d.on_due],
+                    }
+                    for d in self.deadlines
+                ]
+            }
+            if self.deadlines
+            else {}
+        )
 
     def to_mermaid(self) -> str:
         """A Mermaid `stateDiagram-v2`: one edge per (source, dest, trigger), guards in []."""

@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from inspect_engine.domain.workflow.firing import parse_deadlines
 from inspect_engine.domain.workflow.model import (
     ANY_SOURCE,
     IDENT_RE,
@@ -20,6 +21,7 @@ from inspect_engine.domain.workflow.model import (
     RESCHEDULE_TRIGGER,
     RESERVED_TRIGGERS,
     SAME_STATE,
+    DeadlineDef,
     EffectCall,
     FrozenArgs,
     StateDef,
@@ -37,7 +39,10 @@ from inspect_engine.domain.workflow.rules import (
 )
 from inspect_engine.domain.workflow.yaml_lines import Doc, child_path, read_yaml
 
-_TOP_KEYS = (("name", "version", "initial", "terminal", "states", "transitions"), ("title",))
+_TOP_KEYS = (
+    ("name", "version", "initial", "terminal", "states", "transitions"),
+    ("title", "deadlines"),
+)
 _STATE_KEYS = (("name",), ("on_enter", "label", "planning"))
 _TRANSITION_KEYS = (
     ("trigger", "source", "dest", "roles"),
@@ -419,4 +424,18 @@ def parse_definition(text: str, source: str) -> WorkflowDefinition:
     _check_alternatives(doc, transitions)
     _check_graph(doc, states, initial, terminal, transitions)
     _check_planning(doc, states, terminal, transitions)
-    return WorkflowDefinition(name, version, title, initial, terminal, states, transitions)
+    deadlines: tuple[DeadlineDef, ...] = ()
+    if "deadlines" in top:
+        deadlines = parse_deadlines(
+            doc, top["deadlines"], _started(states, transitions), transitions
+        )
+    return WorkflowDefinition(
+        name, version, title, initial, terminal, states, transitions, deadlines=deadlines
+    )
+
+
+def _started(states: Sequence[StateDef], transitions: Sequence[TransitionDef]) -> list[str]:
+    """The deadlines the definition starts, in the order it first does."""
+    calls = [c for s in states for c in s.on_enter] + [c for t in transitions for c in t.effects]
+    names = [c.args["deadline"] for c in calls if c.effect == "start_deadline"]
+    return list(dict.fromkeys(names))

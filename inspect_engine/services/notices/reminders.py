@@ -1,18 +1,23 @@
 """Reminders the deadlines call for: the submission due soon, the remediation report due soon,
 and the remediation report overdue. One of each kind per deadline, ever (its source key names
 the event that started the deadline), so running the reminders every day sends each once.
+A workflow that declares what a passing deadline does (v3) sends the overdue notice itself,
+when the worker fires the deadline: the reminders leave that one to it.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Connection
+
 from inspect_engine.domain.documents.kinds import KINDS, REMINDERS, reminder_source_key
+from inspect_engine.services import workflows
 from inspect_engine.services.case_facts import campaign_spec
 from inspect_engine.services.notices.issuing import Pending
 from inspect_engine.services.notices.letters import started
 from inspect_engine.storage.document_store import DocumentStore
-from inspect_engine.storage.event_store import EventStore
+from inspect_engine.storage.event_store import CaseHead, EventStore
 from inspect_engine.storage.uow import UnitOfWork
 
 # The state a case is in while its deadline runs: a reminder is pointless after it.
@@ -35,6 +40,8 @@ def due_reminders(uow: UnitOfWork, key: str, *, as_of: date, days_before: int) -
             for kind, deadline, when in REMINDERS:
                 if _WAITING[deadline] != head.state:
                     continue
+                if when == "after" and _fired_by_worker(conn, head, deadline):
+                    continue
                 found = started(history, deadline)
                 if found is None:
                     continue
@@ -45,3 +52,8 @@ def due_reminders(uow: UnitOfWork, key: str, *, as_of: date, days_before: int) -
                     if source not in done:
                         out.append(Pending(source, KINDS[kind], head.id, event.seq, dated=as_of))
         return out
+
+
+def _fired_by_worker(conn: Connection, head: CaseHead, deadline: str) -> bool:
+    defn = workflows.stored(conn, head.workflow_name, head.workflow_version)
+    return defn.deadline(deadline) is not None

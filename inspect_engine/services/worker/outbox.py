@@ -1,14 +1,16 @@
-"""The sweep the worker runs for now: the document outbox of every campaign, and the
-reminders its deadlines call for.
+"""The sweep the worker runs, campaign by campaign: fire the deadlines that passed, issue what
+the event logs ask for, then the reminders due today.
 
-A sweep issues what the event logs ask for and has not got, exactly as `inspect-engine notices
-issue` does, then the reminders due today, as `notices remind` does (each once per deadline),
-campaign by campaign. Firing the deadlines themselves (a step on the case when one passes)
-joins it later.
+Firing comes first because a firing may ask for a document (the overdue notice) that the
+outbox then issues in the same sweep; the outbox issues in log (chain) order, exactly as
+`inspect-engine notices issue` does; reminders as `notices remind` does, each once per
+deadline. A stop asked during a sweep is honoured between deadlines and between documents'
+campaigns: what was done stays done, the rest waits for the next worker.
 """
 
 from __future__ import annotations
 
+import threading
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,12 +36,14 @@ class WorkerRuntime(Protocol):
     def unit_of_work(self, *, schema: str = ...) -> AbstractContextManager[UnitOfWork]: ...
 
 
-def default_sweep(runtime: WorkerRuntime) -> Sweep:
-    """A sweep issuing every campaign's due documents, one log line per document; a campaign
-    whose documents are refused gets a line saying why, and the others go on."""
+def default_sweep(runtime: WorkerRuntime, stop: threading.Event | None = None) -> Sweep:
+    """A sweep firing every campaign's passed deadlines and issuing its due documents, one log
+    line per action; a campaign whose documents are refused gets a line saying why, and the
+    others go on. `stop` (the worker's) ends it between deadlines."""
+    stopping = stop.is_set if stop is not None else (lambda: False)
 
     def sweep() -> SweepReport:
-        from inspect_engine.services import campaigns
+        from inspect_engine.services import campaigns, deadline_firing
         from inspect_engine.services.notices import issuing
 
         lines: list[str] = []
@@ -47,6 +51,13 @@ def default_sweep(runtime: WorkerRuntime) -> Sweep:
         # A unit of work per sweep: a database restarted or upgraded meanwhile is met afresh.
         with runtime.unit_of_work() as uow:
             for campaign in campaigns.list_campaigns(uow):
+                if stopping():
+                    break
+                fired = deadline_firing.fire_due(
+                    uow, campaign.key, clock=runtime.clock, should_stop=stopping
+                )
+                lines += [f"{campaign.key}: {deadline_firing.describe(f)}" for f in fired]
+                actions += len(fired)
                 for work in (_outbox, _reminders):
                     refused: str | None = None
                     try:
