@@ -27,5 +27,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.drop_column('address')
+    # Not in batch mode: SQLite (3.35+) drops a plain column in place, where a batch would
+    # rebuild `unit` and trip the foreign keys that point at it.
+    op.drop_column('unit', 'address')
