@@ -189,6 +189,23 @@ def test_a_weekly_limit_holds_in_the_stored_plan(cli: Cli, hanoi_v1: Path, tmp_p
             weeks[str(week)] = weeks.get(str(week), 0) + 1
     assert weeks and max(weeks.values()) == 2
     assert cli("plan", "check", "hanoi-2026").exit_code == 0
+    # A person moving a visit by hand is held to the same limit.
+    plan = visits(cli)
+    mine = [v for v in plan if v["team"] == "Đoàn 2"]
+    busy = {v["date"] for v in mine}
+    full = next(w for w, n in weeks.items() if n == 2)
+    moving = next(v for v in mine if str(date.fromisoformat(v["date"]).isocalendar().week) != full)
+    free = next(
+        d
+        for d in WorkingCalendar([2026]).working_days(date(2026, 8, 10), date(2026, 12, 10))
+        if str(d.isocalendar().week) == full and d.isoformat() not in busy
+    )
+    move = tmp_path / "move.json"
+    move.write_text(json.dumps({"visit_date": free.isoformat(), "reason": "lùi lịch"}), "utf-8")
+    refused = cli(
+        "case", "advance", str(moving["case_id"]), "reschedule", *LEAD, "--data-file", str(move)
+    )
+    assert refused.exit_code == 2 and "max_visits_per_week of 2" in refused.stderr
 
 
 def test_csv_export(planned: Cli) -> None:
