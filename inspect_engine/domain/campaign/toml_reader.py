@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from inspect_engine.domain.calendar import parse_date_range, parse_vn_date
+from inspect_engine.domain.campaign.reporting import parse_windows
 from inspect_engine.domain.campaign.model import (
     ANNOUNCEMENT_FORMS,
     DEFAULT_WORKFLOW,
@@ -217,6 +218,7 @@ class _Reader:
             planning=self.planning(self.section(data, "planning", required=False)),
             rules=self.rules(self.section(data, "rules", required=False)),
             notices=self.notices(self.section(data, "notices", required=False)),
+            reporting=parse_windows(self.section(data, "reporting", required=False), self.fail),
             workflow=self.text(workflow, "workflow", "name", DEFAULT_WORKFLOW) or DEFAULT_WORKFLOW,
             workflow_version=version,
         )
@@ -439,5 +441,6 @@ _TOP_KEYS = (
     "planning",
     "rules",
     "notices",
+    "reporting",
     "workflow",
 )
