@@ -16,6 +16,7 @@ from inspect_engine.cli import (
     evidence,
     notices,
     plan,
+    report,
     units,
     worker,
     workflow,
@@ -67,6 +68,7 @@ app.add_typer(notices.app, name="notices")
 app.add_typer(deadlines.app, name="deadlines")
 app.command("calendar")(calendar.show)
 app.command("worker")(worker.run)
+app.command("report")(report.report)
 
 
 def main() -> None:

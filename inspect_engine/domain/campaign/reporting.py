@@ -47,7 +47,9 @@ class ReportingWindow:
         )
 
     def text(self) -> str:
-        return f"{self.start_day:02d}/{self.start_month:02d}..{self.end_day:02d}/{self.end_month:02d}"
+        return (
+            f"{self.start_day:02d}/{self.start_month:02d}..{self.end_day:02d}/{self.end_month:02d}"
+        )
 
 
 DEFAULT_WINDOWS: Mapping[str, ReportingWindow] = {

@@ -169,9 +169,7 @@ def fold_case(result: CaseResult, events: Iterable[Event], zone: tzinfo) -> Case
 
 def within_cut(event: Event, chain_seq: int, last_day: date, zone: tzinfo) -> bool:
     """The event counts: recorded by chain position `chain_seq` and dated up to `last_day`."""
-    return (
-        event.chain_seq <= chain_seq and as_utc(event.at).astimezone(zone).date() <= last_day
-    )
+    return event.chain_seq <= chain_seq and as_utc(event.at).astimezone(zone).date() <= last_day
 
 
 @dataclass(frozen=True)
