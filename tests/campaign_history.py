@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from inspect_engine.bootstrap import bootstrap
 from inspect_engine.errors import InputError
@@ -62,9 +63,50 @@ def _findings(rng: random.Random, areas: list[str]) -> list[dict]:
     return out
 
 
-def build(db_url: str, *, until: date, seed: int = 7) -> Clock:
+def build(db_url: str, *, until: date, seed: int = 7) -> History:
     """The campaign from import to `until`, every step on its own day."""
-    from inspect_engine.services import cases, deadline_firing
+    history = History(db_url, seed)
+    history.run_until(until)
+    return history
+
+
+class History:
+    """The campaign's steps, planned from the seed; `run_until` plays them up to a day."""
+
+    def __init__(self, db_url: str, seed: int = 7) -> None:
+        self.clock, self.runtime, self.cal, self.pending = _plan(db_url, seed)
+        self.day = date(2026, 7, 29)
+        self.blocked: set[int] = set()
+
+    def run_until(self, until: date) -> None:
+        from inspect_engine.services import cases, deadline_firing
+
+        actors = {"unit": "van-thu-don-vi", "inspector": "Trần Thị Bình",
+                  "team_lead": "Trần Thị Bình", "signer": SIGNER}  # fmt: skip
+        cal, clock = self.cal, self.clock
+        with self.runtime.unit_of_work() as uow:
+            while self.day <= until:
+                day = self.day
+                if cal.is_working_day(day):
+                    clock.now = at(day, 7)
+                    deadline_firing.fire_due(uow, KEY, clock=clock)
+                    for step in [s for s in self.pending if s.day == day]:
+                        self.pending.remove(step)
+                        if step.case_id in self.blocked:
+                            continue
+                        clock.now = at(day, 10)
+                        request = cases.Request(
+                            step.trigger, actors[step.role], step.role, step.data
+                        )
+                        try:
+                            cases.advance(uow, step.case_id, request, clock=clock)
+                        except InputError:
+                            self.blocked.add(step.case_id)  # refused: the case stops there
+                self.day = date.fromordinal(day.toordinal() + 1)
+        clock.now = at(until, 17)
+
+
+def _plan(db_url: str, seed: int) -> tuple[Clock, Any, Any, list[Step]]:
     from inspect_engine.services.campaigns import read_campaign_file, unit_appendices
     from inspect_engine.services.planning.views import planned_visits
     from tests.conftest import HANOI
@@ -142,29 +184,7 @@ def build(db_url: str, *, until: date, seed: int = 7) -> Clock:
                 steps.append(Step(again, case, "reinspect_fail", "inspector", fail))
                 signed = cal.add_working_days(again, 2)
                 remedies = [{"finding": 0, "remedy": "Khắc phục dứt điểm"}]
-                steps.append(Step(signed, case, "approve_conclusion", "signer",
-                                  {"conclusion": {"date": signed.isoformat(), "remedies": remedies}}))  # fmt: skip
+                again_concluded = {"conclusion": {"date": signed.isoformat(), "remedies": remedies}}
+                steps.append(Step(signed, case, "approve_conclusion", "signer", again_concluded))
     steps.sort(key=lambda s: (s.day, s.case_id))
-    actors = {"unit": "van-thu-don-vi", "inspector": "Trần Thị Bình", "team_lead": "Trần Thị Bình",
-              "signer": SIGNER}  # fmt: skip
-    day = date(2026, 7, 29)
-    pending = list(steps)
-    blocked: set[int] = set()
-    with runtime.unit_of_work() as uow:
-        while day <= until:
-            if cal.is_working_day(day):
-                clock.now = at(day, 7)
-                deadline_firing.fire_due(uow, KEY, clock=clock)
-                for step in [s for s in pending if s.day == day]:
-                    pending.remove(step)
-                    if step.case_id in blocked:
-                        continue
-                    clock.now = at(day, 10)
-                    request = cases.Request(step.trigger, actors[step.role], step.role, step.data)
-                    try:
-                        cases.advance(uow, step.case_id, request, clock=clock)
-                    except InputError:
-                        blocked.add(step.case_id)  # a step the case refused: it stops there
-            day = date.fromordinal(day.toordinal() + 1)
-        clock.now = at(until, 17)
-    return clock
+    return clock, runtime, cal, steps

@@ -7,6 +7,7 @@ import typer
 from inspect_engine import __version__
 from inspect_engine.bootstrap import bootstrap
 from inspect_engine.cli import (
+    board,
     calendar,
     campaign,
     case,
@@ -69,6 +70,7 @@ app.add_typer(deadlines.app, name="deadlines")
 app.command("calendar")(calendar.show)
 app.command("worker")(worker.run)
 app.command("report")(report.report)
+app.command("board")(board.board)
 
 
 def main() -> None:
