@@ -179,7 +179,9 @@ def _reserved(trigger: str, payload: Any) -> str:
         doc = payload.get("document", {})
         return f"Ban hành văn bản {doc.get('number') or ''}".strip()
     if trigger == "deadline":
-        return f"Quá hạn: {DEADLINE_NAMES.get(str(payload.get('deadline', '')), 'hạn')}"
+        passed = payload.get("deadline", {})
+        kind = str(passed.get("kind", "")) if isinstance(passed, dict) else ""
+        return f"Quá hạn: {DEADLINE_NAMES.get(kind, kind or 'hạn')}"
     if trigger == "migrate":
         return "Chuyển phiên bản quy trình"
     return trigger
