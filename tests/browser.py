@@ -21,9 +21,7 @@ def chromium(width: int = 1400, height: int = 1000) -> Any:
 
     for binary in (CHROMIUM, CHROMEDRIVER):
         if not binary.exists():
-            pytest.fail(
-                f"{binary} is missing: run `make browser` (apt-get install chromium chromium-driver)"
-            )
+            pytest.fail(f"{binary} is missing: run `make browser` (chromium, chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

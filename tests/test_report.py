@@ -176,7 +176,8 @@ def test_a_period_report_counts_its_window(
     text, _ = _docx_text(files[0])
     assert "quý III 2026" in text and "từ ngày 15/6/2026" in text and "14/9/2026" in text
     visits = sqlite3.connect(db_file).execute(
-        "SELECT payload FROM case_event WHERE trigger IN ('record_visit', 'record_unannounced_visit')"
+        "SELECT payload FROM case_event "
+        "WHERE trigger IN ('record_visit', 'record_unannounced_visit')"
     )
     in_window = sum(1 for (p,) in visits if json.loads(p)["minutes"]["visit_date"] <= "2026-09-14")
     assert f"Đã kiểm tra {in_window}/141 đơn vị" in text

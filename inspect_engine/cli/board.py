@@ -27,5 +27,7 @@ def board(
         page, summary = board_page(uow, key, clock=runtime(ctx).clock)
     write_file(out, page)
     states = ", ".join(f"{n} {s}" for s, n in sorted(summary["states"].items()))
-    say(f"board of {key}: {summary['cases']} cases ({states}); {summary['overdue']} overdue deadlines")
+    say(
+        f"board of {key}: {summary['cases']} cases ({states}); {summary['overdue']} overdue deadlines"
+    )
     say(f"  {out}")

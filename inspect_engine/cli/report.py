@@ -67,14 +67,14 @@ def report(
             raise InputError("--scores needs one of --csv and --json", field="--scores")
         if out is not None:
             raise InputError("--scores prints to standard output: leave out --out", field="--out")
-        from inspect_engine.services.reporting import scores as service
+        from inspect_engine.services.reporting import scores as scoring
 
         with unit_of_work(ctx) as uow:
-            figures, cut = service.unit_scores(
+            figures, cut = scoring.unit_scores(
                 uow, key, as_of=day, period=period, year=year, clock=clock
             )
         typer.echo(
-            service.to_csv(figures, cut) if as_csv else service.to_json(key, figures, cut), nl=False
+            scoring.to_csv(figures, cut) if as_csv else scoring.to_json(key, figures, cut), nl=False
         )
         return
     if as_csv or as_json:

@@ -14,7 +14,7 @@ import textwrap
 import threading
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from inspect_engine.domain.reporting.chart_data import SUBMISSION_OUTCOMES, ChartData
 
@@ -57,7 +57,7 @@ def _add_fonts() -> None:
         # without Vietnamese, or another version's metrics) would change the bytes.
         ours = manager.ttflist[before:]
         manager.ttflist = ours + [f for f in manager.ttflist[:before] if f.name != FONT_FAMILY]
-        manager._findfont_cached.cache_clear()
+        cast(Any, manager)._findfont_cached.cache_clear()  # found before the fonts were added
         _fonts_added = True
 
 
@@ -79,11 +79,10 @@ def render_chart(name: str, data: ChartData, fmt: str) -> bytes:
     """Chart `name` (one of CHARTS) as PNG or SVG bytes."""
     _add_fonts()
     import matplotlib
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(cast(Any, _rc())):
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), layout="constrained")
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()

@@ -13,8 +13,8 @@ from lxml import etree
 
 TWIPS_PER_MM = 1440 / 25.4
 _TAGS = (
-    "p pPr pStyle keepNext pBdr bottom spacing ind jc r rPr b i sz szCs t tbl tblPr tblW tblBorders "
-    "tblLayout tblGrid gridCol tr trPr cantSplit tblHeader tc tcPr tcW vAlign "
+    "p pPr pStyle keepNext pBdr bottom spacing ind jc r rPr b i sz szCs t tbl tblPr tblW "
+    "tblBorders tblLayout tblGrid gridCol tr trPr cantSplit tblHeader tc tcPr tcW vAlign "
     "top left right insideH insideV sectPr"
 )
 _W = {name: qn(f"w:{name}") for name in _TAGS.split()}

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any, TypeVar
 
 from inspect_engine.domain.calendar import parse_date_range, parse_vn_date
-from inspect_engine.domain.campaign.reporting import parse_windows
 from inspect_engine.domain.campaign.model import (
     ANNOUNCEMENT_FORMS,
     DEFAULT_WORKFLOW,
@@ -37,6 +36,7 @@ from inspect_engine.domain.campaign.model import (
     Targets,
     Team,
 )
+from inspect_engine.domain.campaign.reporting import parse_windows
 from inspect_engine.domain.text import clean
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError

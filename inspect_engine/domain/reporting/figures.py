@@ -101,6 +101,10 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _findings(payload: Mapping[str, Any]) -> list[Finding]:
     items = payload.get("findings")
     if not isinstance(items, list):
@@ -121,7 +125,7 @@ def fold_case(result: CaseResult, events: Iterable[Event], zone: tzinfo) -> Case
     """Apply a case's events, in their order, to `result`."""
     for event in events:
         payload, day = event.payload, as_utc(event.at).astimezone(zone).date()
-        assessed = payload.get("assessed") if isinstance(payload.get("assessed"), Mapping) else {}
+        assessed = _mapping(payload.get("assessed"))
         result.state = event.to_state
         trigger = event.trigger
         if trigger == "reschedule":
@@ -140,13 +144,13 @@ def fold_case(result: CaseResult, events: Iterable[Event], zone: tzinfo) -> Case
         elif trigger == "mark_submission_late":
             result.marked_late = True
         elif trigger in VISIT_TRIGGERS:
-            minutes = payload.get("minutes", {})
+            minutes = _mapping(payload.get("minutes"))
             result.visited_on = _day(minutes.get("visit_date")) or day
             result.unannounced = trigger == "record_unannounced_visit"
         elif trigger == "record_findings":
             result.draft = _findings(payload)
         elif trigger == "approve_conclusion":
-            conclusion = payload.get("conclusion", {})
+            conclusion = _mapping(payload.get("conclusion"))
             if result.concluded_on is None:
                 result.findings = list(result.draft)
                 result.concluded_on = _day(conclusion.get("date")) or day
@@ -155,7 +159,7 @@ def fold_case(result: CaseResult, events: Iterable[Event], zone: tzinfo) -> Case
         elif trigger == "report_remediation":
             result.remediated_on = day
         elif trigger in REINSPECTIONS:
-            minutes = payload.get("minutes", {})
+            minutes = _mapping(payload.get("minutes"))
             visit = _day(minutes.get("visit_date")) or day
             result.reinspections.append((visit, REINSPECTIONS[trigger]))
             if trigger == "reinspect_fail":

@@ -63,7 +63,9 @@ def board_page(uow: UnitOfWork, key: str, *, clock: Clock = utc_now) -> tuple[st
         conn = uow.connection
         store = EventStore(conn)
         if not store.has_campaign(key):
-            raise InputError(f"no campaign {key!r}; see `inspect-engine campaign list`", field="KEY")
+            raise InputError(
+                f"no campaign {key!r}; see `inspect-engine campaign list`", field="KEY"
+            )
         spec = campaign_spec(conn, key)[0]
         head = store.chain_head(key)[0]
         figures = load_figures(conn, key, spec, Cut(today, None, head))
@@ -86,7 +88,7 @@ def board_page(uow: UnitOfWork, key: str, *, clock: Clock = utc_now) -> tuple[st
                 documents.setdefault(doc.case_id, []).append(doc)
         defns = {(r[4], r[5]): workflows.stored(conn, r[4], r[5]) for r in rows}
     visited = {c.case_id: c for c in figures.cases}
-    late: dict[int, list[dict[str, str]]] = {}
+    late: dict[int, list[dict[str, Any]]] = {}
     overdue_rows = []
     for d in overdue:
         item = {"what": DEADLINE_NAMES.get(d.kind, d.kind), "due": d.due.isoformat(),
@@ -126,9 +128,12 @@ def board_page(uow: UnitOfWork, key: str, *, clock: Clock = utc_now) -> tuple[st
                 "overdue": late.get(case_id, []),
                 "history": history,
                 "documents": [
-                    {"number": d.number or "(chưa có số)", "date": d.issued_on.isoformat() if d.issued_on else "",
-                     "kind": KINDS[d.kind].type_name.capitalize() or "Công văn",
-                     "title": d.content.get("summary", "")}  # fmt: skip
+                    {
+                        "number": d.number or "(chưa có số)",
+                        "date": d.issued_on.isoformat() if d.issued_on else "",
+                        "kind": KINDS[d.kind].type_name.capitalize() or "Công văn",
+                        "title": d.content.get("summary", ""),
+                    }
                     for d in documents.get(case_id, [])
                 ],
             }
@@ -136,8 +141,11 @@ def board_page(uow: UnitOfWork, key: str, *, clock: Clock = utc_now) -> tuple[st
     cases.sort(key=lambda c: (not c["overdue"], c["visit"] or "9999", c["id"]))
     data = chart_data(figures)
     charts = [
-        {"title": TITLES[name],
-         "src": "data:image/svg+xml;base64," + base64.b64encode(render_chart(name, data, "svg")).decode()}  # fmt: skip
+        {
+            "title": TITLES[name],
+            "src": "data:image/svg+xml;base64,"
+            + base64.b64encode(render_chart(name, data, "svg")).decode(),
+        }
         for name in CHARTS
     ]
     counts = Counter(c["state"] for c in cases)
@@ -202,7 +210,9 @@ def _months(cases: list[dict[str, Any]], start: date, end: date) -> list[dict[st
         week: list[dict[str, Any] | None] = [None] * month.weekday()
         day = month
         while day < following:
-            week.append({"day": day.day, "iso": day.isoformat(), "cases": by_day.get(day.isoformat(), [])})
+            week.append(
+                {"day": day.day, "iso": day.isoformat(), "cases": by_day.get(day.isoformat(), [])}
+            )
             if len(week) == 7:
                 weeks.append(week)
                 week = []

@@ -105,7 +105,7 @@ def report_values(
                         "label": SEVERITY_LABELS[s],
                         "count": len(severities[s]),
                         "findings": shortcomings[s],
-                    }  # fmt: skip
+                    }
                     for s in reversed(SHORTCOMING_SEVERITIES)
                     if severities[s]
                 ],
@@ -137,7 +137,7 @@ def report_values(
                     "targeted": k.targeted,
                     "inspected": k.inspected,
                     "share": k.share,
-                }  # fmt: skip
+                }
                 for k in figures.kinds()
             ],
             "window": {"start": spec.window_start, "end": spec.window_end},
