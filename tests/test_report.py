@@ -242,3 +242,26 @@ def test_reporting_windows_are_the_campaign_s(tmp_path: Path) -> None:
         with pytest.raises(InputError) as caught:
             parse_campaign(text + f"\n[reporting]\n{bad}\n", "c.toml")
         assert problem in str(caught.value) and "c.toml:" in str(caught.value)
+
+
+def test_report_scores_and_board_on_each_backend(
+    engine: object, db_url: str, tmp_path: Path
+) -> None:
+    """The same commands on SQLite and PostgreSQL: the report issued once and drawn the same on
+    a second run, the scores and the board from the same figures."""
+    History(db_url).run_until(date(2026, 9, 4))
+    first, files = _report(db_url, date(2026, 9, 4), tmp_path / "a", as_of=date(2026, 9, 3))
+    again, again_files = _report(db_url, date(2026, 9, 10), tmp_path / "b", as_of=date(2026, 9, 3))
+    assert first.new and not again.new and again.same_as_issued
+    assert [f.read_bytes() for f in files] == [f.read_bytes() for f in again_files]
+    scores = json.loads(
+        Cli(db_url)("report", KEY, "--as-of", "2026-09-03", "--scores", "--json").stdout
+    )
+    assert sum(u["inspected"] for u in scores["units"]) == len(first.figures.inspected) > 0
+    page = tmp_path / "board.html"
+    shown = Cli(db_url)("board", KEY, "--out", str(page))
+    assert shown.exit_code == 0, shown.stderr
+    assert (
+        "141 cases" in shown.stdout
+        and page.read_text(encoding="utf-8").count('class="case"') == 141
+    )

@@ -75,8 +75,9 @@ def _rc() -> dict[str, Any]:
     }
 
 
-def render_chart(name: str, data: ChartData, fmt: str) -> bytes:
-    """Chart `name` (one of CHARTS) as PNG or SVG bytes."""
+def render_chart(name: str, data: ChartData, fmt: str, *, titled: bool = True) -> bytes:
+    """Chart `name` (one of CHARTS) as PNG or SVG bytes; without its title under a caption
+    that says it (the report's "Hình 1. ...")."""
     _add_fonts()
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -87,6 +88,8 @@ def render_chart(name: str, data: ChartData, fmt: str) -> bytes:
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         _DRAW[name](axes, data)
+        if not titled:
+            axes.set_title("")
         out = io.BytesIO()
         if fmt == "png":
             figure.savefig(out, format="png", dpi=PNG_DPI, metadata={"Software": None})
@@ -119,6 +122,7 @@ def _visits(axes: Any, data: ChartData) -> None:
     axes.set_xlabel("Tuần bắt đầu từ thứ Hai")
     axes.set_ylabel("Số cuộc")
     axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_ylim(0, max(bottom) * 1.25)  # room for the legend above the tallest week
     axes.legend(frameon=False, ncols=min(len(data.visits), 4), loc="upper left")
 
 
@@ -139,7 +143,7 @@ def _findings(axes: Any, data: ChartData) -> None:
     axes.set_yticks(positions, labels)
     axes.set_xlabel("Số tồn tại")
     axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.legend(frameon=False, loc="lower right")
+    axes.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.4, -0.16), ncols=3, fontsize=8)
 
 
 def _burndown(axes: Any, data: ChartData) -> None:
@@ -157,9 +161,9 @@ def _burndown(axes: Any, data: ChartData) -> None:
     step = max(1, len(days) // 8)
     axes.set_xticks(positions[::step], [f"{d:%d/%m}" for d in days][::step])
     axes.set_ylabel("Số đơn vị")
-    axes.set_ylim(bottom=0)
+    axes.set_ylim(0, max(o for _, o, _ in data.burndown) * 1.3 + 1)
     axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.legend(frameon=False, loc="upper left")
+    axes.legend(frameon=False, loc="upper left", ncols=2)
 
 
 def _submissions(axes: Any, data: ChartData) -> None:
@@ -178,7 +182,7 @@ def _submissions(axes: Any, data: ChartData) -> None:
     axes.set_xticks(list(range(len(kinds))), kinds)
     axes.set_ylabel("Số đơn vị")
     axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.margins(y=0.15)
+    axes.set_ylim(0, max(max(r.values()) for r in data.submissions.values()) * 1.3 + 1)
     axes.legend(frameon=False, ncols=3, loc="upper right")
 
 

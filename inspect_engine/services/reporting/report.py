@@ -80,7 +80,7 @@ def _letter(
     facts = CampaignFacts(uow.connection, key)
     spec = facts.spec
     data = chart_data(figures)
-    charts = {name: render_chart(name, data, "png") for name in CHARTS}
+    charts = {name: render_chart(name, data, "png", titled=False) for name in CHARTS}
     context = {
         **facts.base(KIND, number, issued_on),
         **report_values(spec, figures, cut, charts, data),
