@@ -96,7 +96,25 @@ def demo(
             f"audit: {verified.events} events in {verified.cases} cases, chains "
             f"{'valid' if not verified.problems else 'BROKEN'}; head {verified.head[:16]}"
         )
+        _results(uow, summary.key, directory, clock)
     say(f"explore: {_command()} --db sqlite:///{db_file} plan show {summary.key}")
+
+
+def _results(uow: Any, key: str, directory: Path, clock: Any) -> None:
+    """The campaign's report as of the demo's last day (DOCX, PDF) and its board."""
+    from inspect_engine.services.reporting import board, report
+
+    made = report.make_report(uow, key, clock=clock, actor="van-thu")
+    files = report.write_files(made, directory / "report", ("docx", "pdf"))
+    figures = made.figures
+    say(
+        f"report {made.record.number} as of {made.cut.as_of:%d/%m/%Y}: "
+        f"{len(figures.inspected)}/{len(figures.cases)} units inspected; "
+        f"{', '.join(str(f) for f in files)}"
+    )
+    page, shown = board.board_page(uow, key, clock=clock)
+    write_file(directory / "board.html", page)
+    say(f"board: {directory / 'board.html'} ({shown['cases']} cases, {shown['overdue']} overdue)")
 
 
 def _issue(uow: Any, key: str, clock: Any) -> None:

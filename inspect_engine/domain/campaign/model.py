@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from inspect_engine.domain.calendar import WorkingCalendar
+from inspect_engine.domain.campaign.reporting import DEFAULT_WINDOWS, ReportingWindow
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
 
@@ -200,6 +201,8 @@ class CampaignSpec:
     planning: PlanningPrefs = PlanningPrefs()
     rules: InspectionRules = InspectionRules()
     notices: NoticeSettings = NoticeSettings()
+    # The periodic reporting windows ([reporting]; the national ones by default).
+    reporting: Mapping[str, ReportingWindow] = field(default_factory=lambda: dict(DEFAULT_WINDOWS))
     workflow: str = DEFAULT_WORKFLOW
     workflow_version: int | None = None
 

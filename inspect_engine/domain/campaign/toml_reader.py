@@ -37,6 +37,7 @@ from inspect_engine.domain.campaign.model import (
     Targets,
     Team,
 )
+from inspect_engine.domain.campaign.reporting import parse_windows
 from inspect_engine.domain.text import clean
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
@@ -218,6 +219,7 @@ class _Reader:
             planning=self.planning(self.section(data, "planning", required=False)),
             rules=self.rules(self.section(data, "rules", required=False)),
             notices=self.notices(self.section(data, "notices", required=False)),
+            reporting=parse_windows(self.section(data, "reporting", required=False), self.fail),
             workflow=self.text(workflow, "workflow", "name", DEFAULT_WORKFLOW) or DEFAULT_WORKFLOW,
             workflow_version=version,
         )
@@ -454,5 +456,6 @@ _TOP_KEYS = (
     "planning",
     "rules",
     "notices",
+    "reporting",
     "workflow",
 )
