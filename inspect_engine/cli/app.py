@@ -16,6 +16,7 @@ from inspect_engine.cli import (
     evidence,
     notices,
     plan,
+    simulate,
     units,
     worker,
     workflow,
@@ -67,6 +68,7 @@ app.add_typer(notices.app, name="notices")
 app.add_typer(deadlines.app, name="deadlines")
 app.command("calendar")(calendar.show)
 app.command("worker")(worker.run)
+app.command("simulate")(simulate.run)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from inspect_engine.domain.calendar import WorkingCalendar
+from inspect_engine.domain.campaign.simulation import SimulationSettings
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
 
@@ -195,6 +196,7 @@ class CampaignSpec:
     notices: NoticeSettings = NoticeSettings()
     workflow: str = DEFAULT_WORKFLOW
     workflow_version: int | None = None
+    simulation: SimulationSettings = field(default_factory=SimulationSettings)  # `simulate`
 
     def is_focus(self, sectors: Collection[str]) -> bool:
         return bool(set(sectors) & set(self.focus_sectors))

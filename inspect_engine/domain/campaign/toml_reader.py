@@ -36,6 +36,7 @@ from inspect_engine.domain.campaign.model import (
     Targets,
     Team,
 )
+from inspect_engine.domain.campaign.simulation import parse_simulation
 from inspect_engine.domain.text import clean
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
@@ -219,6 +220,9 @@ class _Reader:
             notices=self.notices(self.section(data, "notices", required=False)),
             workflow=self.text(workflow, "workflow", "name", DEFAULT_WORKFLOW) or DEFAULT_WORKFLOW,
             workflow_version=version,
+            simulation=parse_simulation(
+                self.section(data, "simulation", required=False), self.fail, content_areas
+            ),
         )
 
     def window(self, data: Mapping[str, Any], year: int) -> tuple[date, date]:
@@ -440,4 +444,5 @@ _TOP_KEYS = (
     "rules",
     "notices",
     "workflow",
+    "simulation",
 )
