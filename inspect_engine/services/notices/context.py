@@ -8,6 +8,7 @@ national campaign's 3,300 notices reads the units, decisions and spec once.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -88,9 +89,24 @@ class CampaignFacts:
     # --- the pieces every document has ---------------------------------------------------------
 
     def base(self, kind: Kind, number: str, issued_on: date | None) -> dict[str, Any]:
-        spec, issuer = self.spec, self.spec.issuer
+        issuer = self.spec.issuer
         type_title = _TYPE_TITLES.get(kind.type_code or "", "Công văn")
         when = vn_format.ngay(issued_on) if issued_on else vn_format.BLANK_DATE
+        return {
+            **self._campaign_constants,
+            "document": {
+                "kind": kind.key,
+                "type_title": type_title,
+                "number": number,
+                "date": issued_on,
+                "reference": f"{type_title} số {number} {when} của {issuer.body}",
+            },
+        }
+
+    @functools.cached_property
+    def _campaign_constants(self) -> dict[str, Any]:
+        """What every document of the campaign says alike, made once (templates only read it)."""
+        spec, issuer = self.spec, self.spec.issuer
         return {
             "campaign": {
                 "key": spec.key,
@@ -113,15 +129,7 @@ class CampaignFacts:
                 "copies_to": list(spec.notices.copies_to),
                 "visit_time": spec.notices.visit_time,
             },
-            "document": {
-                "kind": kind.key,
-                "type_title": type_title,
-                "number": number,
-                "date": issued_on,
-                "reference": f"{type_title} số {number} {when} của {issuer.body}",
-            },
         }
-
     def unit(self, code: str) -> dict[str, Any]:
         unit = self.units[code]
         spec = self.spec
