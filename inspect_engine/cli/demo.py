@@ -24,7 +24,10 @@ def demo(
     ctx: typer.Context,
     directory: Path = typer.Option(Path("demo"), "--dir", help="Folder for the demo files."),
     files: bool = typer.Option(
-        True, "--files/--no-files", help="Write the documents' DOCX and PDF files (slower)."
+        True,
+        "--files/--no-files",
+        help="Write the documents' DOCX and PDF files and the workbooks (--no-files: the "
+        "database only, much faster).",
     ),
 ) -> None:
     """Run the whole demo on a fresh SQLite database in --dir (ignores --db).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ import typer
 
 from inspect_engine.cli.common import AS_JSON, CAMPAIGN_KEY, print_json, runtime, say
 from inspect_engine.errors import InputError
+from inspect_engine.settings import DISPLAY_TZ
 
 if TYPE_CHECKING:
     from inspect_engine.bootstrap import Runtime
@@ -51,6 +53,8 @@ def run(
 
     Example: inspect-engine --db sqlite:///copy.db simulate hanoi-2026 --until 2026-12-31 --seed 7
     """
+    from rich.progress import Progress
+
     from inspect_engine.domain.calendar import parse_vn_date
     from inspect_engine.services import worker
     from inspect_engine.services.simulation.run import simulate
@@ -62,9 +66,24 @@ def run(
     rt = runtime(ctx)
     override = _settings(rt, key, settings) if settings is not None else None
     # The simulation is the worker for its run: not beside a real one on the same file.
-    with worker.WorkerLock.for_url(rt.settings.db_url), rt.unit_of_work() as uow:
+    with (
+        worker.WorkerLock.for_url(rt.settings.db_url),
+        rt.unit_of_work() as uow,
+        Progress(transient=True, disable=verbose or not sys.stdout.isatty()) as shown,
+    ):
+        task = shown.add_task(f"simulating {key}", total=None)
+
+        def tick(done: int, total: int) -> None:
+            shown.update(task, completed=done, total=total)
+
         report = simulate(
-            uow, key, until=last_day, seed=seed, settings=override, log=say if verbose else None
+            uow,
+            key,
+            until=last_day,
+            seed=seed,
+            settings=override,
+            log=say if verbose else None,
+            progress=tick,
         )
     if as_json:
         print_json(report.to_json())
@@ -90,10 +109,17 @@ def _settings(rt: Runtime, key: str, path: Path) -> SimulationSettings:
 def summary_lines(report: SimulationReport) -> list[str]:
     """The run in a few lines: the days, the cases by state, the documents, the deadlines."""
     days = f"{report.working_days} working day{'s' * (report.working_days != 1)}"
-    lines = [
-        f"simulated {report.key} from {report.first_day:%d/%m/%Y} to {report.until:%d/%m/%Y} "
-        f"({days}, seed {report.seed}): {report.steps:,} steps, {report.events:,} events written"
-    ]
+    if report.first_day > report.until:
+        lines = [
+            f"nothing to simulate in {report.key} through {report.until:%d/%m/%Y}: its last "
+            f"event is of {report.start.astimezone(DISPLAY_TZ):%d/%m/%Y %H:%M}"
+        ]
+    else:
+        lines = [
+            f"simulated {report.key} from {report.first_day:%d/%m/%Y} to "
+            f"{report.until:%d/%m/%Y} ({days}, seed {report.seed}): {report.steps:,} steps, "
+            f"{report.events:,} events written"
+        ]
     states = sorted(report.states.items(), key=lambda item: (-item[1], item[0]))
     lines.append("cases by state: " + ", ".join(f"{state} {n}" for state, n in states))
     issued = sum(report.documents.values())

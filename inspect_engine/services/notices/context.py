@@ -130,6 +130,7 @@ class CampaignFacts:
                 "visit_time": spec.notices.visit_time,
             },
         }
+
     def unit(self, code: str) -> dict[str, Any]:
         unit = self.units[code]
         spec = self.spec

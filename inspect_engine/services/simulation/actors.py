@@ -34,6 +34,7 @@ LAST_STEP = 17 * 60 + 25  # the evening sweep is at 17:30
 FOLLOW_UP = timedelta(minutes=10)  # a step following another on the same case, the same day
 VISIT_LENGTH = (150, 210)  # minutes from the visit's start to the minutes being signed
 MOVE_GAP = (3, 10)  # working days a team lead moves a visit by
+HAND_OVER = 3  # a visit that must move goes to another team free this many working days sooner
 _T = TypeVar("_T")
 
 
@@ -386,20 +387,15 @@ class Actors:
     def _moved(
         self, case: SimCase, today: date, earliest: date, reason: str, needed: bool
     ) -> Request | None:
-        """The request moving the visit to the team's first free day from `earliest` on; a move
-        that is `needed` may take an earlier free day (a re-inspection), another team, or, with
-        no day left in the window, cancel the inspection. A move that is not needed is dropped."""
+        """The request moving the visit to the team's first free day from `earliest` on. A move
+        that is `needed` goes to another team when that one is free some days sooner (or the
+        case's is not at all), a re-inspection to an earlier free day when none is left after
+        `earliest`; with no day left in the window, the inspection is cancelled. A move that is
+        not needed (the unit asked) stays with its team or is dropped."""
         floor = self.wd(today, 1)
-        earliest = max(earliest, floor)
-        team = case.team
-        found = self.free_day(case, team, earliest)
+        team, found = self._free_slot(case, max(earliest, floor), needed)
         if found is None and needed and case.state == "reinspection":
-            found = self.free_day(case, team, floor)
-        for name in sorted(self.teams) if found is None and needed else ():
-            if name != case.team and case.unit_code not in self.teams[name].member_units:
-                found, team = self.free_day(case, name, earliest), name
-                if found is not None:
-                    break
+            team, found = self._free_slot(case, floor, needed)
         lead = self._lead(case)
         if found is None:
             if not needed:
@@ -413,20 +409,37 @@ class Actors:
             payload["team"] = team
         return Request("reschedule", lead, "team_lead", payload)
 
-    def free_day(self, case: SimCase, team: str | None, earliest: date) -> date | None:
-        """The first working day from `earliest` to the window's end on which `team` has a
-        visit free and is not off, and the unit has not asked not to be visited."""
+    def _free_slot(
+        self, case: SimCase, earliest: date, any_team: bool
+    ) -> tuple[str | None, date | None]:
+        """The case's team and its first free day from `earliest` on; with `any_team`, another
+        team's when that one is free `HAND_OVER` working days sooner, or the case's is not."""
+        days = self.calendar.working_days(earliest, self.spec.window_end)
+        own = self.free_day(case, case.team, days)
+        team, found = case.team, own
+        for name in sorted(self.teams) if any_team else ():
+            if name == case.team or case.unit_code in self.teams[name].member_units:
+                continue
+            other = self.free_day(case, name, days)
+            if other is None or (found is not None and other >= found):
+                continue
+            if own is None or self.calendar.count_working_days(other, own) > HAND_OVER:
+                team, found = name, other
+        return team, found
+
+    def free_day(self, case: SimCase, team: str | None, days: list[date]) -> date | None:
+        """The first of `days` on which `team` has a visit free and is not off, and the unit
+        has not asked not to be visited."""
         if team is None or team not in self.teams:
             return None
         per_day = self.teams[team].visits_per_day
         off = self.world.team_off.get(team, set())
         blackout = self.world.blackouts.get(case.unit_code, set())
-        day = self.calendar.next_working_day(max(earliest, self.spec.window_start))
-        while day <= self.spec.window_end:
-            if day not in off and day not in blackout and self.world.booked[(team, day)] < per_day:
-                return day
-            day = self.wd(day, 1)
-        return None
+        booked = self.world.booked
+        return next(
+            (d for d in days if d not in off and d not in blackout and booked[(team, d)] < per_day),
+            None,
+        )
 
     # --- people and papers ---------------------------------------------------------------------
 

@@ -173,10 +173,12 @@ def simulate(
     seed: int = 1,
     settings: SimulationSettings | None = None,
     log: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> SimulationReport:
     """Fast-forward campaign `key` from its last recorded moment through the end of `until`.
-    Checks everything first: bad input writes nothing."""
+    Checks everything first: bad input writes nothing. `progress(done, total)` after each
+    working day; `should_stop()` is asked before each (what was done stays done)."""
     with uow:
         conn = uow.connection
         if not EventStore(conn).has_campaign(key):
@@ -204,12 +206,15 @@ def simulate(
     say = log or (lambda line: None)
     refused: dict[int, str] = {}
     first_day = local_day(start) + timedelta(days=1)
-    day, worked, steps = first_day, 0, 0
-    while day <= until and not should_stop():
-        if calendar.is_working_day(day):
-            worked += 1
-            steps += _run_day(uow, world, actors, clock, day, terminal, refused, sweep, say)
-        day += timedelta(days=1)
+    days = calendar.working_days(first_day, until) if first_day <= until else []
+    steps = worked = 0
+    for day in days:
+        if should_stop():
+            break
+        steps += _run_day(uow, world, actors, clock, day, terminal, refused, sweep, say)
+        worked += 1
+        if progress is not None:
+            progress(worked, len(days))
     with uow:
         after = _report_data(uow.connection, key, before)
     return SimulationReport(
@@ -240,9 +245,10 @@ def _run_day(
     evening sweep. Returns the steps taken."""
     _sweep(uow, world, clock, day, SWEEPS[0], sweep, say)
     queue: list[tuple[datetime, int, Step]] = []
+    dawn = at_minute(day, 0)
     for case in world.open_cases(terminal):
         if case.id not in refused:
-            _push(queue, actors.next_step(case, day), day, at_minute(day, 0))
+            _push(queue, actors.next_step(case, day), day, dawn)
     taken = 0
     while queue:
         at, case_id, step = heapq.heappop(queue)
