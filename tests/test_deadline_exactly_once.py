@@ -124,7 +124,7 @@ def test_sigkill_at_random_points_loses_no_deadline_and_fires_none_twice(
     rng = random.Random(20261202)
     total = pending(engine)
     kills = midway = 0
-    while pending(engine) and kills < 60:
+    while pending(engine) and kills < 30:
         left = pending(engine)
         worker = Worker(cli.url, tmp_path / "worker.log")
         if kills % 4 == 0:  # now and then during start-up or the first batch

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -73,10 +72,14 @@ def show(
 ) -> None:
     """Show a case: state, version and its history, with the hash chain checked.
 
+    Each step says in one line what it recorded (who was met, what was found, what is due);
+    --json gives every event's full data and effects.
+
     With --as-of, the case as it stood at that moment: the replay of its events up to then.
 
     Example: inspect-engine case show 12 --as-of 2026-09-15T17:00 --json
     """
+    from inspect_engine.domain.event_summary import summarize
     from inspect_engine.domain.events import as_utc
     from inspect_engine.services import audit
 
@@ -96,12 +99,12 @@ def show(
             e.trigger,
             f"{e.from_state or '-'} -> {e.to_state}",
             f"{e.actor} ({e.role})",
-            json.dumps(dict(e.payload), ensure_ascii=False) if e.payload else "",
+            summarize(e),
             e.hash[:12],
         )
         for e in view.events
     ]
-    print_table("history", ["seq", "at", "trigger", "move", "by", "data", "hash"], rows)
+    print_table("history", ["seq", "at", "trigger", "move", "by", "what", "hash"], rows)
     say("chain: valid" if not view.problems else "chain: BROKEN\n  " + "\n  ".join(view.problems))
     if view.problems:
         raise typer.Exit(1)
