@@ -26,6 +26,7 @@ from inspect_engine.domain.campaign.model import CampaignSpec, Team
 from inspect_engine.domain.campaign.simulation import SimulationSettings
 from inspect_engine.services.cases import Request
 from inspect_engine.services.simulation import texts
+from inspect_engine.services.simulation.papers import Papers
 from inspect_engine.services.simulation.world import SimCase, World
 from inspect_engine.settings import DISPLAY_TZ
 
@@ -78,7 +79,7 @@ class Actors:
         self.visit_start = int(hour) * 60 + int(minute)
         self.signer = spec.issuer.signer_name
         self._drawn: dict[tuple[int, str, int], Any] = {}
-        self._people: dict[str, list[tuple[str, str]]] = {}  # who works at each unit
+        self.papers = Papers(spec, settings, world, lambda who, purpose: self.rng(who, purpose))
         # A case with nothing to do before some day is not looked at again before it, unless
         # it changes (its version): (version, the day, or None for "until it changes").
         self._waits: dict[int, tuple[int, date | None]] = {}
@@ -144,8 +145,10 @@ class Actors:
         minute = self._visit_end(case, "unannounced", case.entered_seq)
 
         def visit() -> Request:
-            minutes = self._minutes(case, today, texts.UNANNOUNCED_NOTES)
-            return Request("record_unannounced_visit", self._recorder(case), "inspector", minutes)
+            minutes = self.papers.minutes(case, today, texts.UNANNOUNCED_NOTES)
+            return Request(
+                "record_unannounced_visit", self.papers.recorder(case), "inspector", minutes
+            )
 
         return Step(case.id, minute, visit)
 
@@ -175,8 +178,8 @@ class Actors:
             minute = self._visit_end(case, "visit", case.announced_seq)
 
             def record() -> Request:
-                minutes = self._minutes(case, today, texts.VISIT_NOTES)
-                return Request("record_visit", self._recorder(case), "inspector", minutes)
+                minutes = self.papers.minutes(case, today, texts.VISIT_NOTES)
+                return Request("record_visit", self.papers.recorder(case), "inspector", minutes)
 
             found.append(Step(case.id, minute, record))
         return _soonest(found)
@@ -219,7 +222,7 @@ class Actors:
         submission: dict[str, Any] = {"received_on": today.isoformat(), "appendices": codes}
         if first:
             submission["documents"] = [texts.SELF_REPORT.format(year=self.spec.year)]
-        return Request("receive_submission", self._unit_officer(case), "unit",
+        return Request("receive_submission", self.papers.unit_officer(case), "unit",
                        {"submission": submission})  # fmt: skip
 
     def _planned_move(self, case: SimCase, today: date) -> Next:
@@ -251,31 +254,13 @@ class Actors:
         delay, minute = self._when(case, "findings", self.settings.findings_working_days, 840)
         if (day := self._due(case, today, delay)) > today:
             return day
-        lead = self._lead(case)
+        lead = self.papers.lead(case)
 
         def draft() -> Request:
-            findings = self._findings(self.rng(case, "findings-drawn", case.entered_seq))
+            findings = self.papers.findings(self.rng(case, "findings-drawn", case.entered_seq))
             return Request("record_findings", lead, "team_lead", {"findings": findings})
 
         return Step(case.id, minute, draft)
-
-    def _findings(self, rng: random.Random) -> list[dict[str, Any]]:
-        out = []
-        for area in self.spec.content_areas:
-            shares = self.settings.severity_of(area).shares()
-            pick, marked = rng.random(), rng.random() < self.settings.major_reinspection
-            severity = _pick(shares, pick)
-            words = texts.area_texts(area)
-            finding: dict[str, Any] = {"area": area, "severity": severity}
-            if severity == "none":
-                finding["text"] = words.done
-            else:
-                finding["text"] = words.shortcomings[("minor", "major", "serious").index(severity)]
-                finding["remedy"] = words.remedy
-                if severity == "major" and marked:
-                    finding["reinspection"] = True
-            out.append(finding)
-        return out
 
     def _drafted(self, case: SimCase, today: date) -> Next:
         """The signer approves the conclusion a few working days after the draft."""
@@ -319,7 +304,7 @@ class Actors:
             + "; ".join(str(f.get("remedy", f.get("text", ""))) for f in shortcomings)
         )
         report = {"summary": summary, "documents": [texts.REMEDIATION_REPORT]}
-        officer = self._unit_officer(case)
+        officer = self.papers.unit_officer(case)
         return Step(case.id, minute, lambda: Request("report_remediation", officer, "unit", report))
 
     def _reinspection(self, case: SimCase, today: date) -> Next:
@@ -347,35 +332,16 @@ class Actors:
         notes = tuple(n.format(number=case.conclusion_number) for n in texts.REINSPECTION_NOTES)
 
         def visit() -> Request:
-            minutes = self._minutes(case, today, notes)
+            minutes = self.papers.minutes(case, today, notes)
             if passed:
-                return Request("reinspect_pass", self._recorder(case), "inspector", minutes)
-            findings = self._still_open(case, self.rng(case, "still-open", case.reinspection_seq))
-            return Request("reinspect_fail", self._recorder(case), "inspector",
+                return Request("reinspect_pass", self.papers.recorder(case), "inspector", minutes)
+            findings = self.papers.still_open(
+                case, self.rng(case, "still-open", case.reinspection_seq)
+            )
+            return Request("reinspect_fail", self.papers.recorder(case), "inspector",
                            {**minutes, "findings": findings})  # fmt: skip
 
         return Step(case.id, minute, visit)
-
-    def _still_open(self, case: SimCase, rng: random.Random) -> list[dict[str, Any]]:
-        """A failed re-inspection's findings: each earlier shortcoming fixed or not, at least
-        one not."""
-        earlier = [f for f in case.findings if f.get("severity", "none") != "none"]
-        keep = [rng.random() < 0.5 for _ in earlier]
-        if earlier and not any(keep):
-            keep[rng.randrange(len(earlier))] = True
-        failed = texts.REINSPECTION_FAILED.format(number=case.conclusion_number).strip()
-        out = []
-        for finding, open_ in zip(earlier, keep, strict=True):
-            item = {
-                "area": finding["area"],
-                "severity": "none",
-                "text": f"Đã khắc phục: {finding['text']}",
-            }
-            if open_:
-                item.update(severity=finding["severity"], text=f"{failed}: {finding['text']}")
-                item["remedy"] = str(finding.get("remedy") or texts.area_texts(item["area"]).remedy)
-            out.append(item)
-        return out
 
     # --- moving a visit ------------------------------------------------------------------------
 
@@ -396,7 +362,7 @@ class Actors:
         team, found = self._free_slot(case, max(earliest, floor), needed)
         if found is None and needed and case.state == "reinspection":
             team, found = self._free_slot(case, floor, needed)
-        lead = self._lead(case)
+        lead = self.papers.lead(case)
         if found is None:
             if not needed:
                 return None
@@ -461,50 +427,6 @@ class Actors:
         length = self.drawn(case, f"{purpose}-hour", anchor, lambda r: r.randint(*VISIT_LENGTH))
         return self.visit_start + length
 
-    def _lead(self, case: SimCase) -> str:
-        team = self.teams.get(case.team or "")
-        return team.lead if team else self.spec.teams[0].lead
-
-    def _team_people(self, case: SimCase) -> list[tuple[str, str]]:
-        team = self.teams.get(case.team or "") or self.spec.teams[0]
-        others = [m.name for m in team.members if m.name != team.lead]
-        people = [(team.lead, "Trưởng đoàn")]
-        for i, name in enumerate(others):
-            last = i == len(others) - 1 and len(others) > 1
-            people.append((name, "Thư ký" if last else "Thành viên"))
-        return people
-
-    def _recorder(self, case: SimCase) -> str:
-        """Who records a visit: the team's secretary (thư ký), else its lead."""
-        return self._team_people(case)[-1][0]
-
-    def _unit_people(self, case: SimCase) -> list[tuple[str, str]]:
-        if case.unit_code not in self._people:
-            rng = self.rng(case.unit_code, "people")
-            positions = texts.UNIT_POSITIONS.get(case.kind, texts.OTHER_POSITIONS)
-            self._people[case.unit_code] = [(texts.person(rng), p) for p in positions]
-        return self._people[case.unit_code]
-
-    def _unit_officer(self, case: SimCase) -> str:
-        """Who sends the unit's papers: its officer for the reform."""
-        return self._unit_people(case)[-1][0]
-
-    def _minutes(self, case: SimCase, day: date, notes: tuple[str, ...]) -> dict[str, Any]:
-        """The biên bản of a visit on `day`, numbered in the team's own book."""
-        return {
-            "minutes": {
-                "number": self.world.next_minutes_number(case.team),
-                "visit_date": day.isoformat(),
-                "team_participants": [
-                    {"name": n, "position": p} for n, p in self._team_people(case)
-                ],
-                "unit_participants": [
-                    {"name": n, "position": p} for n, p in self._unit_people(case)
-                ],
-                "noted": [note.format(year=self.spec.year) for note in notes],
-            }
-        }
-
 
 def _soonest(found: list[Next]) -> Next:
     """The earliest step due today, else the first day something falls due, else None."""
@@ -513,12 +435,3 @@ def _soonest(found: list[Next]) -> Next:
         return min(steps, key=lambda s: s.minute)
     days = [f for f in found if isinstance(f, date)]
     return min(days, default=None)
-
-
-def _pick(shares: tuple[tuple[str, float], ...], draw: float) -> str:
-    total = 0.0
-    for name, share in shares:
-        total += share
-        if draw < total:
-            return name
-    return next(name for name, share in reversed(shares) if share > 0)
