@@ -49,6 +49,7 @@ bench: $(VENV)/.installed-dev  ## print the benchmark figures
 	$(BIN)/python bench/pdf_layout.py
 	$(BIN)/python bench/document_store.py
 	$(BIN)/python bench/notices.py
+	$(BIN)/python bench/simulate.py
 
 docs: $(VENV)/.installed-dev  ## regenerate the CLI reference in docs/cli.md and docs/calendar.md
 	$(BIN)/python -m inspect_engine.cli.reference --write docs/cli.md --calendar docs/calendar.md

@@ -18,6 +18,7 @@ from inspect_engine.cli import (
     notices,
     plan,
     report,
+    simulate,
     units,
     worker,
     workflow,
@@ -71,6 +72,7 @@ app.command("calendar")(calendar.show)
 app.command("worker")(worker.run)
 app.command("report")(report.report)
 app.command("board")(board.board)
+app.command("simulate")(simulate.run)
 
 
 def main() -> None:

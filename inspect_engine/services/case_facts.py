@@ -18,19 +18,14 @@ from sqlalchemy import Connection, Engine, text
 from inspect_engine.domain.campaign.appendices import appendices_for
 from inspect_engine.domain.campaign.model import CampaignSpec, LeadTimes
 from inspect_engine.domain.campaign.toml_reader import parse_campaign
+from inspect_engine.domain.text import clean
 from inspect_engine.domain.workflow.context import CaseFacts
 from inspect_engine.domain.workflow.model import EffectCall
 from inspect_engine.errors import InputError
 from inspect_engine.settings import DISPLAY_TZ
-from inspect_engine.storage.decision_queries import current_decision_query
-from inspect_engine.storage.event_store import CaseHead
+from inspect_engine.storage.event_store import CaseHead, EventStore
 
 _specs: WeakKeyDictionary[Engine, dict[str, tuple[CampaignSpec, Any]]] = WeakKeyDictionary()
-
-_CASE_SQL = text(
-    "SELECT c.visit_date, c.notice_due, c.evidence_due, c.plan_team, u.kind "
-    "FROM inspection_case c JOIN unit u ON u.code = c.unit_code WHERE c.id = :id"
-)
 
 
 def campaign_spec(conn: Connection, key: str) -> tuple[CampaignSpec, Any]:
@@ -56,12 +51,15 @@ def db_date(value: Any) -> date | None:
 
 def load_case_facts(conn: Connection, head: CaseHead, now: datetime) -> CaseFacts:
     spec, calendar = campaign_spec(conn, head.campaign_key)
-    row = conn.execute(_CASE_SQL, {"id": head.id}).one()
+    # On the driver: through SQLAlchemy these two reads cost more than the rules that use them.
+    store = EventStore(conn)
+    row = store.plan_of(head.id)
+    if row is None:
+        raise InputError(f"no case {head.id}", field="CASE")
     visit_date, notice_due, evidence_due, team, kind = row
     decision = None
     if team is not None:
-        current = conn.execute(current_decision_query(head.campaign_key, team)).first()
-        decision = None if current is None else current.number
+        decision = store.decision_number(head.campaign_key, clean(team))
     unit = appendices_for(spec, head.unit_code, kind)
     return CaseFacts(
         content_areas=spec.content_areas,

@@ -11,16 +11,18 @@ worker per file (services/worker/lock.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import builtins
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, or_, select, update
 
 from inspect_engine.domain.deadlines import FIRED, PENDING
-from inspect_engine.storage.tables import DeadlineRow
+from inspect_engine.storage.tables import CaseRow, DeadlineRow
 
 _deadline = DeadlineRow.__table__  # type: ignore[attr-defined]
+_case = CaseRow.__table__  # type: ignore[attr-defined]
 
 
 class DeadlineRecord(NamedTuple):
@@ -55,6 +57,42 @@ class DeadlineStore:
             query = query.where(_deadline.c.status == PENDING, _deadline.c.due < overdue_on)
         query = query.order_by(_deadline.c.due, _deadline.c.id)
         return [DeadlineRecord(*row) for row in self.conn.execute(query)]
+
+    def waited_on(
+        self,
+        campaign_key: str,
+        waiting: Mapping[str, str],
+        *,
+        due_from: date | None = None,
+        due_to: date | None = None,
+    ) -> builtins.list[tuple[DeadlineRecord, str, int]]:
+        """Each case's last deadline of a kind in `waiting` (kind -> the state a case is in
+        while it waits on it), pending or fired, of the cases in that state, due in
+        [due_from, due_to] (either end open), with the case's workflow name and version. (A
+        cancelled or replaced deadline is never the last of a case still waiting on it.)"""
+        case = _case.alias("c")
+        later = _deadline.alias("later")
+        waits = or_(*(and_(_deadline.c.kind == k, case.c.state == s) for k, s in waiting.items()))
+        query = (
+            select(_deadline, case.c.workflow_name, case.c.workflow_version)
+            .join(case, case.c.id == _deadline.c.case_id)
+            .where(
+                _deadline.c.campaign_key == campaign_key,
+                _deadline.c.status.in_((PENDING, FIRED)),
+                waits,
+                ~exists().where(
+                    later.c.case_id == _deadline.c.case_id,
+                    later.c.kind == _deadline.c.kind,
+                    later.c.id > _deadline.c.id,
+                ),
+            )
+            .order_by(_deadline.c.case_id, _deadline.c.id)
+        )
+        if due_from is not None:
+            query = query.where(_deadline.c.due >= due_from)
+        if due_to is not None:
+            query = query.where(_deadline.c.due <= due_to)
+        return [(DeadlineRecord(*row[:-2]), row[-2], row[-1]) for row in self.conn.execute(query)]
 
     def claim_due(self, campaign_key: str, before: date, limit: int) -> Sequence[DeadlineRecord]:
         """Up to `limit` pending deadlines of the campaign due before `before`, oldest first,

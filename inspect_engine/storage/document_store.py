@@ -25,7 +25,7 @@ SQLAlchemy Core, which turns the stored text back into dates, times and dicts.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
@@ -106,6 +106,9 @@ _SQL = {
     f"content_hash = ?, status = '{ISSUED}' WHERE id = ? AND status = '{AWAITING_NUMBER}'",
     "draft": "SELECT source_key, status, number, issuer_code, year, series FROM document "
     "WHERE id = ?",
+    "has_source": "SELECT 1 FROM document WHERE source_key = ?",
+    "numbers_of_case": "SELECT kind, number, issued_on FROM document "
+    "WHERE campaign_key = ? AND case_id = ? ORDER BY id",
 }
 # Which unique constraint a duplicate broke: PostgreSQL names it, SQLite lists its columns.
 _CLASHES = {
@@ -277,10 +280,20 @@ class DocumentStore:
         query = select(_document.c.source_key).where(_document.c.campaign_key == campaign_key)
         return set(self.conn.execute(query).scalars())
 
+    def issued_among(self, source_keys: Iterable[str]) -> set[str]:
+        """Those of `source_keys` whose document is stored (issued or a draft): the check of a
+        few causes, without reading every source key of the campaign."""
+        keys = sorted(set(source_keys))
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):  # bound the statement's parameters
+            chunk = keys[start : start + 500]
+            query = select(_document.c.source_key).where(_document.c.source_key.in_(chunk))
+            found.update(self.conn.execute(query).scalars())
+        return found
+
     def has_source(self, source_key: str) -> bool:
         """Whether the document of this cause is stored (issued or a draft)."""
-        query = select(_document.c.id).where(_document.c.source_key == source_key)
-        return self.conn.execute(query).first() is not None
+        return self._run("has_source", (source_key,)).fetchone() is not None
 
     def get(self, document_id: int) -> DocumentRecord | None:
         row = self.conn.execute(_select().where(_document.c.id == document_id)).first()
@@ -297,6 +310,14 @@ class DocumentStore:
         if kind is not None:
             query = query.where(_document.c.kind == kind)
         return [_record(row) for row in self.conn.execute(query.order_by(_document.c.id))]
+
+    def numbers_of_case(
+        self, campaign_key: str, case_id: int
+    ) -> builtins.list[tuple[str, str | None, date | None]]:
+        """(kind, number, issued_on) of one case's documents in the order they were stored: what a
+        later letter cites, without reading the letters themselves."""
+        rows = self._run("numbers_of_case", (campaign_key, case_id)).fetchall()
+        return [(kind, number, _day(issued)) for kind, number, issued in rows]
 
     # -- the driver -------------------------------------------------------------------------------
 
@@ -372,3 +393,8 @@ def _record(row: Any) -> DocumentRecord:
     values["created_at"] = as_utc(values["created_at"])
     values["content"] = dict(values["content"])
     return DocumentRecord(**values)
+
+
+def _day(value: Any) -> date | None:
+    """A date column read on the driver (SQLite hands back its text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -77,6 +77,18 @@ _SQL = {
     "chain_head": "SELECT chain_seq, chain_hash FROM case_event WHERE campaign_key = :key "
     "ORDER BY chain_seq DESC LIMIT 1",
     "history": "SELECT trigger, payload FROM case_event WHERE case_id = :id ORDER BY seq",
+    # What the rules of a case need of its plan and unit, and its team's current decision.
+    "plan": "SELECT c.visit_date, c.notice_due, c.evidence_due, c.plan_team, u.kind "
+    "FROM inspection_case c JOIN unit u ON u.code = c.unit_code WHERE c.id = :id",
+    "slot": "SELECT state, version, last_seq, plan_team, visit_date, evidence_due "
+    "FROM inspection_case WHERE id = :id",
+    "decision_number": "SELECT number FROM team_decision WHERE campaign_key = :key "
+    "AND team = :team ORDER BY seq DESC LIMIT 1",
+    # Whole events, read on the driver (SQLAlchemy's JSON and DateTime processing was 3/4 of
+    # reading a case's history for its documents: bench/simulate.py).
+    "events": f"SELECT {', '.join(_EVENT_FIELDS)} FROM case_event WHERE case_id = :id ORDER BY seq",
+    "campaign_events": f"SELECT {', '.join(_EVENT_FIELDS)} FROM case_event "
+    "WHERE campaign_key = :key AND chain_seq > :after ORDER BY chain_seq",
     "move": "UPDATE inspection_case SET state = :state, workflow_version = :workflow_version, "
     "version = :version, last_seq = :seq, last_hash = :hash WHERE id = :id AND version = :seen",
     "set_head": "UPDATE inspection_case SET last_seq = :seq, last_hash = :hash WHERE id = :id",
@@ -253,15 +265,58 @@ class EventStore:
         )
         return self.conn.execute(query).scalar()
 
-    def events(self, case_id: int) -> list[Event]:
-        query = select(_event).where(_event.c.case_id == case_id).order_by(_event.c.seq)
-        return [to_event(dict(row._mapping)) for row in self.conn.execute(query)]
+    def plan_of(self, case_id: int) -> tuple[Any, ...] | None:
+        """(visit_date, notice_due, evidence_due, plan_team, unit kind) of a case; the dates as
+        the driver gives them (SQLite: text)."""
+        row = self._run("plan", (case_id,)).fetchone()
+        return tuple(row) if row else None
 
-    def campaign_events(self, campaign_key: str) -> list[Event]:
-        query = (
-            select(_event).where(_event.c.campaign_key == campaign_key).order_by(_event.c.chain_seq)
+    def slot_of(self, case_id: int) -> tuple[Any, ...] | None:
+        """(state, version, last_seq, plan_team, visit_date, evidence_due) of a case: where it
+        stands and its planned visit; dates as the driver gives them."""
+        row = self._run("slot", (case_id,)).fetchone()
+        return tuple(row) if row else None
+
+    def decision_number(self, campaign_key: str, team: str) -> str | None:
+        """The number of the team's current decision (its newest), if any."""
+        row = self._run("decision_number", (campaign_key, team)).fetchone()
+        return str(row[0]) if row else None
+
+    def events(self, case_id: int) -> list[Event]:
+        return [self._event(row) for row in self._run("events", (case_id,)).fetchall()]
+
+    def campaign_events(self, campaign_key: str, *, after: int = 0) -> list[Event]:
+        """The campaign's events in chain order; `after`: only those past that chain position."""
+        rows = self._run("campaign_events", (campaign_key, after)).fetchall()
+        return [self._event(row) for row in rows]
+
+    def _event(self, row: Sequence[Any]) -> Event:
+        """An event from a row of `_EVENT_FIELDS`, as `to_event` makes it from SQLAlchemy's."""
+        case_id, seq, campaign_key, chain_seq, trigger, from_state, to_state, actor = row[:8]
+        role, at, payload, effects, workflow, version, prev_hash, digest = row[8:16]
+        chain_prev, chain_hash = row[16:]
+        if isinstance(at, str):  # SQLite: the text `_moment` wrote, UTC without its offset
+            at = datetime.fromisoformat(at)
+        return Event(
+            campaign_key=campaign_key,
+            case_id=case_id,
+            seq=seq,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=to_state,
+            actor=actor,
+            role=role,
+            at=at,
+            payload=_json_value(payload),
+            effects=_json_value(effects),
+            workflow=workflow,
+            workflow_version=version,
+            prev_hash=prev_hash,
+            hash=digest,
+            chain_seq=chain_seq,
+            chain_prev_hash=chain_prev,
+            chain_hash=chain_hash,
         )
-        return [to_event(dict(row._mapping)) for row in self.conn.execute(query)]
 
     def append_many(self, items: Iterable[tuple[Event, int | None]]) -> None:
         """Move each case to its event's state and append the events, in two statements.

@@ -14,6 +14,7 @@ from datetime import date
 
 from inspect_engine.domain.calendar import WorkingCalendar
 from inspect_engine.domain.campaign.reporting import DEFAULT_WINDOWS, ReportingWindow
+from inspect_engine.domain.campaign.simulation import SimulationSettings
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
 
@@ -205,6 +206,7 @@ class CampaignSpec:
     reporting: Mapping[str, ReportingWindow] = field(default_factory=lambda: dict(DEFAULT_WINDOWS))
     workflow: str = DEFAULT_WORKFLOW
     workflow_version: int | None = None
+    simulation: SimulationSettings = field(default_factory=SimulationSettings)  # `simulate`
 
     def is_focus(self, sectors: Collection[str]) -> bool:
         return bool(set(sectors) & set(self.focus_sectors))

@@ -38,6 +38,7 @@ from inspect_engine.domain.campaign.model import (
     Team,
 )
 from inspect_engine.domain.campaign.reporting import parse_windows
+from inspect_engine.domain.campaign.simulation import parse_simulation
 from inspect_engine.domain.text import clean
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
@@ -222,6 +223,9 @@ class _Reader:
             reporting=parse_windows(self.section(data, "reporting", required=False), self.fail),
             workflow=self.text(workflow, "workflow", "name", DEFAULT_WORKFLOW) or DEFAULT_WORKFLOW,
             workflow_version=version,
+            simulation=parse_simulation(
+                self.section(data, "simulation", required=False), self.fail, content_areas
+            ),
         )
 
     def window(self, data: Mapping[str, Any], year: int) -> tuple[date, date]:
@@ -458,4 +462,5 @@ _TOP_KEYS = (
     "notices",
     "reporting",
     "workflow",
+    "simulation",
 )

@@ -50,6 +50,7 @@ _PARAGRAPHS: dict[str, ParaStyle] = {
 }
 _TEXT_ONLY = ("summary", "addressee", "recipient")
 _INLINE = ("b", "i")
+_HOLDS_INLINE = frozenset((*_PARAGRAPHS, "th", "td"))  # where <b> and <i> may be
 # ASCII whitespace only, as HTML: the no-break spaces of a draft's blanks stay.
 _SPACE = re.compile(r"[ \t\r\n\f]+")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -85,14 +86,17 @@ def parse_letter(text: str) -> LetterParts:
     return reader.parts
 
 
-@dataclass
 class _Open:
-    """The element being read, with what it has collected so far."""
+    """The element being read, with what it has collected so far (slots: one is made per
+    element of every letter issued)."""
 
-    tag: str
-    line: int
-    runs: list[Run] = field(default_factory=list)
-    attrs: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("attrs", "line", "runs", "tag")
+
+    def __init__(self, tag: str, line: int, attrs: dict[str, str] | None = None) -> None:
+        self.tag = tag
+        self.line = line
+        self.runs: list[Run] = []
+        self.attrs = attrs if attrs is not None else {}
 
 
 class _Reader:
@@ -133,20 +137,20 @@ class _Reader:
     # --- the parser's callbacks -----------------------------------------------------------------
 
     def handle_starttag(self, tag: str, values: dict[str, str]) -> None:
-        top = self.top
+        top = self.stack[-1] if self.stack else None
         if tag in _INLINE:
-            if top is None or top.tag not in (*_PARAGRAPHS, "th", "td"):
+            if top is None or top.tag not in _HOLDS_INLINE:
                 raise self.fail(f"<{tag}> belongs inside a paragraph")
             self.bold += tag == "b"
             self.italic += tag == "i"
-            self.stack.append(_Open(tag, self.getpos()[0]))
+            self.stack.append(_Open(tag, self.parser.CurrentLineNumber))
             return
         if top is not None and top.tag not in ("table", "tr"):
             raise self.fail(f"<{tag}> cannot be inside <{top.tag}>")
         if tag == "letter":
             return
         if tag in _PARAGRAPHS or tag in _TEXT_ONLY:
-            self.stack.append(_Open(tag, self.getpos()[0]))
+            self.stack.append(_Open(tag, self.parser.CurrentLineNumber))
         elif tag == "table":
             self._start_table(values)
         elif tag == "tr":
@@ -173,7 +177,7 @@ class _Reader:
         if tag == "appendix":
             self._end_appendix()
             return
-        top = self.top
+        top = self.stack[-1] if self.stack else None
         if top is None or top.tag != tag:
             expected = f"</{top.tag}> (opened on line {top.line})" if top else "no closing tag"
             raise self.fail(f"</{tag}> does not match: expected {expected}")
@@ -199,7 +203,7 @@ class _Reader:
             self.blocks().append(Paragraph(runs, _PARAGRAPHS[tag]))
 
     def handle_data(self, data: str) -> None:
-        top = self.top
+        top = self.stack[-1] if self.stack else None
         if top is None or top.tag in ("table", "tr"):
             if data.strip():
                 where = f"<{top.tag}>" if top else "a letter"
@@ -209,8 +213,10 @@ class _Reader:
                     line, f"text {data.strip()[:30]!r} outside a paragraph in {where}"
                 )
             return
-        carrier = next(o for o in reversed(self.stack) if o.tag not in _INLINE)
-        carrier.runs.append(Run(data, bold=self.bold > 0, italic=self.italic > 0))
+        carrier = top
+        if carrier.tag in _INLINE:  # the paragraph or cell the <b> or <i> is in
+            carrier = next(o for o in reversed(self.stack) if o.tag not in _INLINE)
+        carrier.runs.append(Run(data, self.bold > 0, self.italic > 0))
 
     # --- elements -------------------------------------------------------------------------------
 

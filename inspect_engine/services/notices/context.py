@@ -8,14 +8,15 @@ national campaign's 3,300 notices reads the units, decisions and spec once.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from inspect_engine.domain.campaign.appendices import appendices_for
 from inspect_engine.domain.campaign.model import Appendix, CampaignSpec
@@ -45,20 +46,28 @@ class DecisionFacts:
     members: tuple[Mapping[str, str], ...]
 
 
+_FEW = 500
+_UNITS_SQL = (
+    "SELECT u.code, u.name, u.kind, k.label, u.sectors FROM unit u "
+    "JOIN unit_kind k ON k.name = u.kind "
+    "JOIN inspection_case c ON c.unit_code = u.code WHERE c.campaign_key = :key"
+)
+_UNITS = text(_UNITS_SQL)
+_UNITS_OF = text(_UNITS_SQL + " AND c.id IN :ids").bindparams(bindparam("ids", expanding=True))
+
+
 class CampaignFacts:
     """A campaign's spec, units and team decisions, read once for all its documents."""
 
-    def __init__(self, conn: Connection, key: str) -> None:
+    def __init__(self, conn: Connection, key: str, cases: Collection[int] | None = None) -> None:
+        """`cases`: only the units of these cases are needed (a sweep's few documents of a
+        national campaign need not read its 3,300 units)."""
         self.key = key
         self.spec: CampaignSpec = campaign_spec(conn, key)[0]
-        rows = conn.execute(
-            text(
-                "SELECT u.code, u.name, u.kind, k.label, u.sectors FROM unit u "
-                "JOIN unit_kind k ON k.name = u.kind "
-                "JOIN inspection_case c ON c.unit_code = u.code WHERE c.campaign_key = :key"
-            ),
-            {"key": key},
-        )
+        if cases is None or len(cases) > _FEW:
+            rows = conn.execute(_UNITS, {"key": key})
+        else:
+            rows = conn.execute(_UNITS_OF, {"key": key, "ids": sorted(cases)})
         self.units = {
             code: UnitFacts(code, name, kind, label or kind, tuple(json_list(sectors)))
             for code, name, kind, label, sectors in rows
@@ -80,9 +89,24 @@ class CampaignFacts:
     # --- the pieces every document has ---------------------------------------------------------
 
     def base(self, kind: Kind, number: str, issued_on: date | None) -> dict[str, Any]:
-        spec, issuer = self.spec, self.spec.issuer
+        issuer = self.spec.issuer
         type_title = _TYPE_TITLES.get(kind.type_code or "", "Công văn")
         when = vn_format.ngay(issued_on) if issued_on else vn_format.BLANK_DATE
+        return {
+            **self._campaign_constants,
+            "document": {
+                "kind": kind.key,
+                "type_title": type_title,
+                "number": number,
+                "date": issued_on,
+                "reference": f"{type_title} số {number} {when} của {issuer.body}",
+            },
+        }
+
+    @functools.cached_property
+    def _campaign_constants(self) -> dict[str, Any]:
+        """What every document of the campaign says alike, made once (templates only read it)."""
+        spec, issuer = self.spec, self.spec.issuer
         return {
             "campaign": {
                 "key": spec.key,
@@ -104,13 +128,6 @@ class CampaignFacts:
                 "submit_to": spec.notices.submit_to,
                 "copies_to": list(spec.notices.copies_to),
                 "visit_time": spec.notices.visit_time,
-            },
-            "document": {
-                "kind": kind.key,
-                "type_title": type_title,
-                "number": number,
-                "date": issued_on,
-                "reference": f"{type_title} số {number} {when} của {issuer.body}",
             },
         }
 
@@ -154,20 +171,36 @@ class CampaignFacts:
         leads = [lead.subject for lead in asked.leads]
 
         def one(position: int, appendix: Appendix) -> dict[str, Any]:
-            return {
+            values = {
                 "code": appendix.code,
                 "numeral": numeral_of(appendix.code, position),
                 "title": appendix.title,
                 "contents": appendix.contents,
                 "leads": leads if appendix.for_leads else [],
-                "table": forms.get(appendix.code),
             }
+            return _WithTable(values, lambda: forms.get(appendix.code))
 
         every = [a.code for a in self.spec.appendices]
         return {
             "appendices": [one(every.index(a.code) + 1, a) for a in asked.required],
             "keep_ready": [one(every.index(a.code) + 1, a) for a in asked.keep_ready],
         }
+
+
+class _WithTable(dict[str, Any]):
+    """An appendix's values whose `table` is made when a template first looks at it: a
+    reminder lists the appendices missing but never draws their forms, which cost more than
+    the rest of its letter."""
+
+    def __init__(self, values: Mapping[str, Any], table: Callable[[], Any]) -> None:
+        super().__init__(values)
+        self._table = table
+
+    def __missing__(self, key: str) -> Any:
+        if key != "table":
+            raise KeyError(key)
+        self["table"] = value = self._table()
+        return value
 
 
 def numeral_of(code: str, position: int) -> str:

@@ -7,7 +7,7 @@ fills in: the form's own blank rows are cut to a few on paper.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +24,36 @@ def forms_folder(folders: Sequence[Path]) -> Path | None:
     return next((f for f in folders if (f / FORMS_FILE).is_file()), None)
 
 
+# The parsed forms of each file, while the file stays as it is: issuers are made at every sweep
+# of a worker (or day of a simulation), and parsing forms.toml cost 10 ms each time.
+_PARSED: dict[Path, tuple[tuple[int, int], dict[str, FormDef]]] = {}
+
+
+def _forms_of(folder: Path) -> dict[str, FormDef]:
+    path = folder / FORMS_FILE
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = _PARSED.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = _PARSED[path] = (stamp, load_forms(folder))
+    return cached[1]
+
+
 class FormTables:
     """Each unit's appendix tables, by appendix code: {headers, rows, widths}."""
 
     def __init__(self, folders: Sequence[Path], spec: CampaignSpec, units: Mapping[str, Any]):
         folder = forms_folder(folders)
-        self.forms: dict[str, FormDef] = load_forms(folder) if folder else {}
+        self.forms: dict[str, FormDef] = _forms_of(folder) if folder else {}
         self.spec = spec
         self.units = units  # code -> its name and kind
 
-    def for_unit(self, unit_code: str) -> dict[str, dict[str, Any]]:
-        """The tables of the appendices that apply to the unit (asked or kept ready)."""
+    def for_unit(self, unit_code: str) -> Mapping[str, dict[str, Any]]:
+        """The tables of the appendices that apply to the unit (asked or kept ready), made
+        when a letter first looks at them (minutes and conclusions never do)."""
+        return _UnitTables(lambda: self._build(unit_code))
+
+    def _build(self, unit_code: str) -> dict[str, dict[str, Any]]:
         unit = self.units[unit_code]
         asked = appendices_for(self.spec, unit_code, unit.kind)
         tables = {}
@@ -60,3 +79,23 @@ class FormTables:
                 ],
             }
         return tables
+
+
+class _UnitTables(Mapping[str, dict[str, Any]]):
+    def __init__(self, build: Callable[[], dict[str, dict[str, Any]]]) -> None:
+        self._build = build
+        self._tables: dict[str, dict[str, Any]] | None = None
+
+    def _made(self) -> dict[str, dict[str, Any]]:
+        if self._tables is None:
+            self._tables = self._build()
+        return self._tables
+
+    def __getitem__(self, code: str) -> dict[str, Any]:
+        return self._made()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())

@@ -11,13 +11,14 @@ loser rolls back, its number with it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from inspect_engine.documents.templates import TemplateProblem, Templates, compose
 from inspect_engine.domain.documents import vn_format
@@ -97,22 +98,38 @@ def pending_documents(uow: UnitOfWork, key: str) -> list[Pending]:
     store = EventStore(conn)
     if not store.has_campaign(key):
         raise InputError(f"no campaign {key!r}; see `inspect-engine campaign list`", field="KEY")
-    done = DocumentStore(conn).issued_source_keys(key)
     form = campaign_spec(conn, key)[0].notices.announcement_form
-    out: list[Pending] = []
+    asked: list[tuple[Pending, int]] = []  # each with its event's chain position (0: decision)
     rows = conn.execute(
         text("SELECT seq FROM team_decision WHERE campaign_key = :key ORDER BY seq"), {"key": key}
     )
     for (seq,) in rows:
         source = decision_source_key(key, seq)
-        if source not in done:
-            out.append(Pending(source, KINDS[DECISION], None, None, decision_seq=seq))
-    for event in store.campaign_events(key):
+        asked.append((Pending(source, KINDS[DECISION], None, None, decision_seq=seq), 0))
+    cursors = _outbox_cursors.setdefault(conn.engine, {})
+    after = cursors.get(key, 0)
+    events = store.campaign_events(key, after=after)
+    for event in events:
         for cause in caused_by(event.effects, event.payload, announcement_form=form):
-            source = cause.source_key(event.case_id, event.seq)
-            if source not in done and cause.kind in KINDS:
-                out.append(Pending(source, KINDS[cause.kind], event.case_id, event.seq))
-    return out
+            if cause.kind in KINDS:
+                source = cause.source_key(event.case_id, event.seq)
+                pending = Pending(source, KINDS[cause.kind], event.case_id, event.seq)
+                asked.append((pending, event.chain_seq or 0))
+    done = DocumentStore(conn).issued_among(p.source_key for p, _ in asked)
+    out = [(p, chain) for p, chain in asked if p.source_key not in done]
+    waiting = [chain for _, chain in out if chain]
+    if waiting:
+        cursors[key] = min(waiting) - 1
+    elif events:
+        cursors[key] = max(after, events[-1].chain_seq or 0)
+    return [p for p, _ in out]
+
+
+# How far each campaign's log has been served, per database: every event up to this chain
+# position has its documents. Documents are never taken back and the campaign chain grows in
+# commit order (its appends are serialised), so the next look starts there instead of at the
+# first event: a worker's sweep or a simulated day costs the new events, not the whole log.
+_outbox_cursors: WeakKeyDictionary[Engine, dict[str, int]] = WeakKeyDictionary()
 
 
 class Issuer:
@@ -126,10 +143,12 @@ class Issuer:
         templates: Sequence[Path] = (),
         actor: str = "inspect-engine",
         clock: Clock = utc_now,
+        cases: Collection[int] | None = None,
     ) -> None:
+        """`cases`: the documents to issue are only of these cases (and none of a decision)."""
         self.uow, self.key, self.actor, self.clock = uow, key, actor, clock
         with uow:
-            self.facts = CampaignFacts(uow.connection, key)
+            self.facts = CampaignFacts(uow.connection, key, cases)
         spec = self.facts.spec
         self.templates = Templates(template_folders(spec.notices.templates, templates))
         self.forms = FormTables(self.templates.folders, spec, self.facts.units)
@@ -260,17 +279,14 @@ class Issuer:
 
     def _case_source(self, case_id: int, seq: int | None) -> letters.CaseSource:
         conn = self.uow.connection
-        row = conn.execute(
-            text(
-                "SELECT unit_code, plan_team, visit_date, evidence_due FROM inspection_case "
-                "WHERE id = :id"
-            ),
-            {"id": case_id},
-        ).one()
-        history = [e for e in EventStore(conn).events(case_id) if seq is None or e.seq <= seq]
+        store = EventStore(conn)
+        head, slot = store.case(case_id), store.slot_of(case_id)
+        assert head is not None and slot is not None  # a document's case outlives nothing
+        row = (head.unit_code, slot[3], slot[4], slot[5])
+        history = [e for e in store.events(case_id) if seq is None or e.seq <= seq]
         earlier = [
-            letters.EarlierNotice(d.kind, d.number or "", d.issued_on)
-            for d in DocumentStore(conn).list(self.key, case_id=case_id)
+            letters.EarlierNotice(kind, number or "", issued_on)
+            for kind, number, issued_on in DocumentStore(conn).numbers_of_case(self.key, case_id)
         ]
         return letters.CaseSource(
             case_id, row[0], row[1], db_date(row[2]), db_date(row[3]), history, earlier
@@ -343,7 +359,10 @@ def issue_items(
     """Issue the given pending documents, each in its own transaction."""
     if not items:
         return []
-    issuer = Issuer(uow, key, templates=templates, actor=actor, clock=clock)
+    cases = None
+    if all(item.case_id is not None for item in items):
+        cases = {item.case_id for item in items if item.case_id is not None}
+    issuer = Issuer(uow, key, templates=templates, actor=actor, clock=clock, cases=cases)
     issued = []
     refused: list[str] = []
     for i, item in enumerate(items, start=1):

@@ -11,6 +11,7 @@ campaigns: what was done stays done, the rest waits for the next worker.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -36,10 +37,16 @@ class WorkerRuntime(Protocol):
     def unit_of_work(self, *, schema: str = ...) -> AbstractContextManager[UnitOfWork]: ...
 
 
-def default_sweep(runtime: WorkerRuntime, stop: threading.Event | None = None) -> Sweep:
+def default_sweep(
+    runtime: WorkerRuntime,
+    stop: threading.Event | None = None,
+    *,
+    keys: Collection[str] | None = None,
+) -> Sweep:
     """A sweep firing every campaign's passed deadlines and issuing its due documents, one log
     line per action; a campaign whose documents are refused gets a line saying why, and the
-    others go on. `stop` (the worker's) ends it between deadlines."""
+    others go on. `stop` (the worker's) ends it between deadlines. `keys`: only these campaigns
+    (a simulation moves one campaign's clock, not the others')."""
     stopping = stop.is_set if stop is not None else (lambda: False)
 
     def sweep() -> SweepReport:
@@ -51,6 +58,8 @@ def default_sweep(runtime: WorkerRuntime, stop: threading.Event | None = None) -
         # A unit of work per sweep: a database restarted or upgraded meanwhile is met afresh.
         with runtime.unit_of_work() as uow:
             for campaign in campaigns.list_campaigns(uow):
+                if keys is not None and campaign.key not in keys:
+                    continue
                 if stopping():
                     break
                 fired = deadline_firing.fire_due(
