@@ -119,7 +119,9 @@ def test_the_figures_match_an_independent_count_of_the_event_log(
     url, db_file, _ = history
     made, files = _report(url, date(2026, 10, 16), tmp_path, as_of=AS_OF)
     expected = independent_figures(db_file, AS_OF, made.cut.chain_seq)
-    assert expected["inspected"] > 100 and expected["shortcomings"] > 50  # a real history
+    # A real history: the plan spreads the round over August to December, so by mid-October
+    # about half of the 141 units have had their visit.
+    assert expected["inspected"] > 60 and expected["shortcomings"] > 50
     text, tables = _docx_text(next(f for f in files if f.suffix == ".docx"))
     share = f"{100 * expected['inspected'] / expected['targeted']:.1f}".replace(".", ",")
     assert (
