@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench docs clean
+.PHONY: demo test lint typecheck pytest bench docs clean browser
+# The browser tests drive Debian's chromium with its chromedriver (tests/browser.py).
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +33,14 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev  ## every test, the slow ones too
+pytest: $(VENV)/.installed-dev browser  ## every test, the slow ones too
 	$(BIN)/pytest --run-slow
+
+browser:  ## Debian's chromium and chromedriver for the browser tests, installed when missing
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+	  echo "installing chromium and chromium-driver (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
 
 bench: $(VENV)/.installed-dev  ## print the benchmark figures
 	$(BIN)/python bench/startup.py

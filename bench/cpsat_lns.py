@@ -22,9 +22,10 @@ def cpsat_lns(
     """CP-SAT large-neighbourhood search from `plan`.
 
     Each step frees the movable visits of two teams within `window` working days, over those
-    teams' open slots in the window, keeps each team's load and reserve load (so balance and
-    reserve terms are fixed), and minimises visit costs plus the area terms of the two teams
-    (visits outside the step stay where they are and count), hinted with the current plan.
+    teams' open slots in the window, keeps each team's load and its load in each bucket (so
+    balance, reserve and pace terms are fixed), and minimises visit costs plus the area terms of
+    the two teams (visits outside the step stay where they are and count), hinted with the
+    current plan.
     """
     from ortools.sat.python import cp_model
 
@@ -68,10 +69,11 @@ def cpsat_lns(
                 sum(var for (_, tt, _), var in x.items() if tt == t)
                 == sum(1 for v in vs if ls.team[v] == t)
             )
-            m.add(
-                sum(var for (_, tt, i), var in x.items() if tt == t and i >= model.reserve_start)
-                == sum(1 for v in vs if ls.team[v] == t and ls.day[v] >= model.reserve_start)
-            )
+            for b in {model.bucket_of[i] for i in range(lo, min(hi, n_days))}:
+                m.add(
+                    sum(var for (_, tt, i), var in x.items() if tt == t and model.bucket_of[i] == b)
+                    == sum(1 for v in vs if ls.team[v] == t and model.bucket_of[ls.day[v]] == b)
+                )
         terms = [model.visit_cost(problem.visits[v], t, i) * var for (v, t, i), var in x.items()]
         for a in sorted({ls.area[v] for v in vs if ls.area[v] >= 0}):
             for t in (t1, t2):

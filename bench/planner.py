@@ -3,7 +3,8 @@
 Two instances: "hanoi-2026" (the example campaign exactly as `plan hanoi-2026 --as-of
 2026-07-27` builds it: 141 units, 3 teams of 1 visit a day) and "national" (the 3,321 communes
 of bench/data/vn-communes-2025.csv, 40 teams of 1 visit a day, unavailable weeks and conflicts
-of interest, about 84% of capacity used). Each measurement
+of interest, about 84% of capacity used), both with the default even pace; "national-80" is the
+national list with 80 teams (42% of capacity), where the pace matters most. Each measurement
 runs in a fresh subprocess; peak memory is that process's `ru_maxrss` (resource.getrusage).
 Raw baselines from the same run: time ratio = solver time / greedy time; memory ratio = solver
 peak / peak of a process that only loads the instance. It is a report: the exit code is 0 even
@@ -78,13 +79,13 @@ def hanoi() -> Problem:
         return problem_for(uow, "hanoi-2026", as_of=date(2026, 7, 27))
 
 
-def national() -> Problem:
+def national(teams: int = 40) -> Problem:
     """All communes, 40 teams × 1 visit a day; deterministic days off, conflicts and blackouts."""
     days = working_days()
     weeks = [days[k : k + 5] for k in range(0, len(days) - 4, 5)]
     with (REPO / "bench" / "data" / "vn-communes-2025.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    n_teams = 40
+    n_teams = teams
     members: list[set[str]] = [set() for _ in range(n_teams)]
     visits = []
     for k, row in enumerate(rows):
@@ -105,7 +106,22 @@ def national() -> Problem:
     return Problem(days=days, teams=tuple(teams), visits=tuple(visits))
 
 
-INSTANCES = {"hanoi-2026": hanoi, "national": national}
+INSTANCES = {"hanoi-2026": hanoi, "national": national, "national-80": lambda: national(80)}
+
+
+def months(problem: Problem, rows: list[Any]) -> str:
+    """Visits per month, before the reserve, against the month's share of them (see
+    tests/pace_checks.py): `08 780/762` reads 780 visits where an even spread puts 762."""
+    from tests.pace_checks import month_shares
+
+    span = problem.days[: len(problem.days) - 5 * problem.reserve_weeks]
+    start = min((v.earliest for v in problem.visits if v.earliest), default=span[0])
+    shares = month_shares(
+        [d for d in span if d >= start],
+        lambda d: sum(t.visits_per_day for t in problem.teams if d not in t.unavailable),
+        [date.fromisoformat(str(a[1])) for a in rows],
+    )
+    return "  ".join(f"{m:02d} {got}/{share:.0f}" for (_, m), (got, share) in shares.items())
 
 
 def worker(name: str, mode: str) -> dict[str, Any]:
@@ -122,7 +138,9 @@ def worker(name: str, mode: str) -> dict[str, Any]:
         out["time"] = time.perf_counter() - t0
         out["objective"] = objective(problem, plan)
         out["unassigned"] = len(problem.visits) - len(plan)
-    elif mode == "solve":
+    elif mode in ("solve", "early"):
+        if mode == "early":
+            problem = replace(problem, pace="early")
         sol = solve(problem)
         out["time"] = time.perf_counter() - t0
         out.update(
@@ -132,6 +150,7 @@ def worker(name: str, mode: str) -> dict[str, Any]:
             core_gap=sol.core_gap,
             check=check(problem, sol.assignments),
             stats=dict(sol.stats),
+            months=months(problem, [(a.team, a.day) for a in sol.assignments]),
         )
     elif mode == "replan":
         out.update(replan(problem))
@@ -158,6 +177,8 @@ def replan(problem: Problem) -> dict[str, Any]:
     return {
         "time": time.perf_counter() - t0,
         "moved": len(sol.moved),
+        "min_moves": sol.min_moves,
+        "gap": sol.gap,
         "affected": len(hit),
         "same": set(sol.moved) == hit,
         "check": check(again, sol.assignments),
@@ -256,6 +277,10 @@ def report() -> None:
         )
         print(f"  utilisation   {st['utilisation']:10.3f}")
         print(f"  checker       {'valid' if not so['check'] else so['check'][:3]}")
+        early = run(name, "early")
+        print(f"  months, even  {so['months']}   (visits/share before the reserve)")
+        if "months" in early:
+            print(f"  months, early {early['months']}   ({early['time']:.2f} s)")
         if name == "national":
             print(
                 f"  TARGET national plan <= 10 s: {verdict(so['time'] <= 10)} ({so['time']:.2f} s)"
@@ -269,8 +294,9 @@ def report() -> None:
             r = run(name, "replan")
             print(
                 f"  re-plan (Đoàn 01 off 5 days, first 20 days announced): {r['time']:.2f} s,"
-                f" moved {r['moved']} visits ({r['affected']} on the days off; same set:"
-                f" {r['same']}), checker {'valid' if not r['check'] else 'INVALID'}"
+                f" moved {r['moved']} visits (minimum {r['min_moves']}; {r['affected']} on the"
+                f" days off; same set: {r['same']}), gap {r['gap']:.4f},"
+                f" checker {'valid' if not r['check'] else 'INVALID'}"
             )
             print("  stage 2 variants (same flow plan, 5 s budget):")
             for mode in ("flow", "fill", "local", "cpsat"):

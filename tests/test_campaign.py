@@ -44,6 +44,8 @@ def test_show_json_contract(hanoi: Cli) -> None:
     assert team["unavailable"][0] == "2026-10-12" and len(team["unavailable"]) == 5
     assert len(data["targets"]) == 141 and "SNV" in data["targets"]
     assert data["calendar"] == {"extra_days_off": [], "extra_working_days": []}
+    assert data["planning"] == {"reserve_share": 0.15, "reserve_weeks": 3, "pace": "even"}
+    assert team["max_visits_per_week"] is None
 
 
 def test_list_counts_cases_by_state(hanoi: Cli) -> None:
@@ -101,6 +103,16 @@ BAD = {
         ("[planning]", "[planing]"),
         "planing",
         "unknown field 'planing'",
+    ),
+    "unknown pace": (
+        ('pace = "even"', 'pace = "steady"'),
+        "planning.pace",
+        "pace must be one of 'even', 'early', got 'steady'",
+    ),
+    "weekly limit of 0": (
+        ('lead = "Trần Thị Bình"', 'max_visits_per_week = 0\nlead = "Trần Thị Bình"'),
+        "teams[0].max_visits_per_week",
+        "must be at least 1",
     ),
     "not a date": (
         ('unavailable = ["2026-10-12..2026-10-16"]', 'unavailable = ["31/9/2026"]'),

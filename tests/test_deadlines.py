@@ -20,6 +20,7 @@ from tests.test_workflow_v2 import (  # noqa: F401  (planned: the fixture)
     UNIT,
     advance,
     delivery,
+    free_day,
     minutes,
     planned,
     visit_of,
@@ -100,7 +101,8 @@ def test_the_migration_rebuilds_the_rows_from_the_log(
     visit = visit_of(planned, "STP")
     case = visit["case_id"]
     assert advance(planned, tmp_path, case, "announce", LEAD).exit_code == 0
-    move = {"visit_date": "2026-10-30", "reason": "Đơn vị đề nghị"}
+    later = free_day(planned, visit["team"], "2026-10-26")
+    move = {"visit_date": later, "reason": "Đơn vị đề nghị"}
     assert advance(planned, tmp_path, case, "reschedule", LEAD, move).exit_code == 0
     done = planned("case", "advance-all", "hanoi-2026", "announce", "--state", "planned", *LEAD)
     assert done.exit_code == 0, done.stderr

@@ -251,6 +251,20 @@ def test_advance_all_announces_every_planned_case(campaign: Cli) -> None:
     assert json.loads(verified.stdout)["events"] == 282
 
 
+def test_advance_all_takes_at_like_advance(campaign: Cli) -> None:
+    moment = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    args = ("case", "advance-all", "hanoi-2026", "announce", "--state", "planned", *LEAD)
+    result = campaign(*args, "--at", moment.isoformat())
+    assert result.exit_code == 0, result.stderr
+    local = moment.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).isoformat()
+    case = case_id(campaign)
+    assert show(campaign, case)["events"][-1]["at"] == local
+    again = ("case", "advance-all", "hanoi-2026", "request_evidence", "--state", "announced")
+    back = campaign(*again, *LEAD, "--at", "2026-08-01T09:00")
+    assert back.exit_code == 2 and "earlier than the case's last event" in back.stderr
+    assert len(show(campaign, case)["events"]) == 2, "nothing written"
+
+
 def test_advance_all_is_all_or_nothing(campaign: Cli, tmp_path: Path) -> None:
     one = case_id(campaign, "SNV")
     assert (

@@ -164,6 +164,13 @@ def test_draft_findings_name_the_campaigns_content_areas() -> None:
     ]
 
 
+def test_a_finding_may_be_marked_a_model_worth_spreading() -> None:
+    model = {"area": AREAS[1], "severity": "none", "text": "Một cửa ngoài giờ", "model": True}
+    assert rules.require_draft_findings(ctx({"findings": [model]})) == []
+    wrong = {"findings": [{**model, "model": "yes"}]}
+    assert rules.require_draft_findings(ctx(wrong)) == ["findings[0].model must be true or false"]
+
+
 DRAFT = {
     "findings": [
         {"area": AREAS[0], "severity": "none", "text": "Ban hành đủ văn bản"},

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,28 @@ def test_a_document_renders_again_byte_for_byte(demo: Path, tmp_path: Path) -> N
     for name in row["tep"].split():
         again = tmp_path / Path(name).name
         assert again.read_bytes() == (demo / "notices" / name).read_bytes(), name
+
+
+def test_the_demo_writes_the_campaign_report_and_board(demo: Path) -> None:
+    """`make demo` leaves the report (DOCX, PDF) under demo/report/ and demo/board.html; the
+    report's figures are those an independent count of the event log gives."""
+    import sqlite3
+
+    import docx
+
+    from tests.test_report import independent_figures
+
+    files = sorted((demo / "report").iterdir())
+    assert [f.suffix for f in files] == [".docx", ".pdf"]
+    assert all("bao-cao-ket-qua-kiem-tra" in f.name for f in files)
+    board = (demo / "board.html").read_text(encoding="utf-8")
+    assert "http://" not in board and "https://" not in board  # nothing from the network
+    report = next(d for d in documents(demo) if d["kind"] == "bao-cao-ket-qua-kiem-tra")
+    row = sqlite3.connect(demo / "inspect.db").execute(
+        "SELECT source_seq FROM document WHERE id = ?", (report["id"],)
+    )
+    as_of = date.fromisoformat(report["issued_on"])
+    expected = independent_figures(demo / "inspect.db", as_of, row.fetchone()[0])
+    text = "\n".join(p.text for p in docx.Document(str(files[0])).paragraphs)
+    assert f"Đã kiểm tra {expected['inspected']}/{expected['targeted']} đơn vị" in text
+    assert f"đã chỉ ra {expected['shortcomings']} tồn tại, hạn chế" in text

@@ -14,7 +14,7 @@ import pytest
 
 from inspect_engine.services.notices import issuing
 from tests.conftest import EXAMPLES, Cli
-from tests.test_workflow_v2 import LEAD, planned  # noqa: F401  (the fixture)
+from tests.test_workflow_v2 import LEAD, free_day, planned  # noqa: F401  (the fixture)
 
 CAMPAIGN = (EXAMPLES / "hanoi-2026.toml").read_text(encoding="utf-8")
 
@@ -274,7 +274,8 @@ def test_a_clashing_number_is_refused_and_the_rest_issued(planned: Cli, tmp_path
     visit = next(v for v in json.loads(planned("plan", "show", "hanoi-2026", "--json").stdout)
                  if v["unit_code"] == "STP")  # fmt: skip
     move = tmp_path / "move.json"
-    move.write_text(json.dumps({"visit_date": "2026-10-30", "reason": "Đơn vị đề nghị"}), "utf-8")
+    later = free_day(planned, visit["team"], "2026-10-26")
+    move.write_text(json.dumps({"visit_date": later, "reason": "Đơn vị đề nghị"}), "utf-8")
     moved = planned("case", "advance", str(visit["case_id"]), "reschedule", "--data-file",
                     str(move), *LEAD)  # fmt: skip
     assert moved.exit_code == 0, moved.stderr

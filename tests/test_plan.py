@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,12 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import Engine, text
 
+from inspect_engine.bootstrap import bootstrap
+from inspect_engine.domain.calendar import WorkingCalendar, parse_date_range
+from inspect_engine.errors import CheckFailed
+from inspect_engine.services.planning.make import make_plan
 from tests.conftest import EXAMPLES, Cli
+from tests.pace_checks import month_shares, uneven_months
 
 AS_OF = ("--as-of", "2026-07-27")
 LEAD = ("--actor", "lan", "--role", "team_lead")
@@ -56,6 +63,7 @@ def test_plan_places_every_case_and_passes_the_checker(planned: Cli) -> None:
                     "notice_due",
                     "evidence_due",
                     "pinned",
+                    "address",
                 ]
             )
         )
@@ -74,9 +82,68 @@ def test_plan_summary_reports_quality(cli: Cli, hanoi_v1: Path) -> None:
     cli("units", "import", str(EXAMPLES / "hanoi-units.csv"))
     cli("campaign", "create", str(hanoi_v1))
     result = cli("plan", "hanoi-2026", *AS_OF)
-    assert "141 visits planned as of 27/07/2026" in result.stdout
+    assert "141 visits planned as of 27/07/2026 (even pace)" in result.stdout
     assert "utilisation" in result.stdout and "lower bound" in result.stdout
+    assert "(preference terms)" in result.stdout and "moved" not in result.stdout
     assert "mean date of focus-sector visits" in result.stdout
+    # Hanoi's teams make one visit a day: 3 visits in a five-day week, 1 in the holiday week.
+    assert (
+        "weekly load before the reserve: largest 3 visits of 5 slots (Đoàn 1, week from 10/08), "
+        "smallest 1 visit of 2 slots (Đoàn 1, week from 31/08)"
+    ) in result.stdout
+    assert "reserve from 11/12/2026: 0 of 45 slots used" in result.stdout
+    months = result.stdout.split("# visits per month and team\n")[1].splitlines()
+    assert months[0].split("\t") == [
+        "team",
+        "08/2026",
+        "09/2026",
+        "10/2026",
+        "11/2026",
+        "12/2026",
+        "utilisation",
+    ]
+
+
+def test_even_pace_spreads_hanoi_over_august_to_december(planned: Cli) -> None:
+    """Every month between the first possible visit (10/08, after 10 working days' notice from
+    27/07) and the reserve (the last 15 working days) holds half to twice its share of the
+    visits, overall and for each team; `pace = "early"` crams them and fails the same check."""
+    calendar = WorkingCalendar([2026])
+    days = calendar.working_days(date(2026, 8, 10), date(2026, 12, 31))
+    span = days[: len(days) - 15]
+    training = set(parse_date_range("2026-10-12..2026-10-16"))  # Đoàn 1, in the campaign file
+
+    def slots(team: str | None) -> Callable[[date], int]:
+        def on(day: date) -> int:
+            teams = ["Đoàn 1", "Đoàn 2", "Đoàn 3"] if team is None else [team]
+            return sum(1 for t in teams if not (t == "Đoàn 1" and day in training))
+
+        return on
+
+    plan = visits(planned)
+    days_of = [date.fromisoformat(v["date"]) for v in plan]
+    assert not uneven_months(month_shares(span, slots(None), days_of))
+    for team in ("Đoàn 1", "Đoàn 2", "Đoàn 3"):
+        mine = [date.fromisoformat(v["date"]) for v in plan if v["team"] == team]
+        assert not uneven_months(month_shares(span, slots(team), mine)), team
+    assert planned("plan", "check", "hanoi-2026").exit_code == 0
+    assert {d.month for d in days_of} == {8, 9, 10, 11, 12}
+
+
+def test_early_pace_is_todays_behaviour(cli: Cli, hanoi_v1: Path, tmp_path: Path) -> None:
+    toml = hanoi_v1.read_text(encoding="utf-8").replace('pace = "even"', 'pace = "early"')
+    path = tmp_path / "early.toml"
+    path.write_text(toml, encoding="utf-8")
+    cli("units", "import", str(EXAMPLES / "hanoi-units.csv"))
+    assert cli("campaign", "create", str(path)).exit_code == 0
+    result = cli("plan", "hanoi-2026", *AS_OF)
+    assert result.exit_code == 0 and "(early pace)" in result.stdout
+    plan = visits(cli)
+    assert max(v["date"] for v in plan) < "2026-11-01", "as early as possible"
+    calendar = WorkingCalendar([2026])
+    days = calendar.working_days(date(2026, 8, 10), date(2026, 12, 31))
+    got = month_shares(days[:-15], lambda d: 3, [date.fromisoformat(v["date"]) for v in plan])
+    assert uneven_months(got), "the yardstick tells the paces apart"
 
 
 def test_focus_sectors_come_first(planned: Cli) -> None:
@@ -106,18 +173,83 @@ def test_ics_export_parses_with_one_event_per_visit(planned: Cli, tmp_path: Path
     assert 0 < len(team_events) < 141
 
 
-def test_html_and_csv_exports(planned: Cli, tmp_path: Path) -> None:
-    page = tmp_path / "plan.html"
-    assert planned("plan", "show", "hanoi-2026", "--html", str(page)).exit_code == 0
-    html = page.read_text(encoding="utf-8")
-    assert html.count("<li") == 141 and "Đoàn 3" in html and "Sở Tư pháp" in html
+def test_a_weekly_limit_holds_in_the_stored_plan(cli: Cli, hanoi_v1: Path, tmp_path: Path) -> None:
+    toml = hanoi_v1.read_text(encoding="utf-8").replace(
+        'lead = "Hoàng Minh Đức"', 'lead = "Hoàng Minh Đức"\nmax_visits_per_week = 2'
+    )
+    path = tmp_path / "limited.toml"
+    path.write_text(toml, encoding="utf-8")
+    cli("units", "import", str(EXAMPLES / "hanoi-units.csv"))
+    assert cli("campaign", "create", str(path)).exit_code == 0
+    assert cli("plan", "hanoi-2026", *AS_OF).exit_code == 0
+    weeks: dict[str, int] = {}
+    for v in visits(cli):
+        if v["team"] == "Đoàn 2":
+            week = date.fromisoformat(v["date"]).isocalendar().week
+            weeks[str(week)] = weeks.get(str(week), 0) + 1
+    assert weeks and max(weeks.values()) == 2
+    assert cli("plan", "check", "hanoi-2026").exit_code == 0
+    # A person moving a visit by hand is held to the same limit.
+    plan = visits(cli)
+    mine = [v for v in plan if v["team"] == "Đoàn 2"]
+    busy = {v["date"] for v in mine}
+    full = next(w for w, n in weeks.items() if n == 2)
+    moving = next(v for v in mine if str(date.fromisoformat(v["date"]).isocalendar().week) != full)
+    free = next(
+        d
+        for d in WorkingCalendar([2026]).working_days(date(2026, 8, 10), date(2026, 12, 10))
+        if str(d.isocalendar().week) == full and d.isoformat() not in busy
+    )
+    move = tmp_path / "move.json"
+    move.write_text(json.dumps({"visit_date": free.isoformat(), "reason": "lùi lịch"}), "utf-8")
+    refused = cli(
+        "case", "advance", str(moving["case_id"]), "reschedule", *LEAD, "--data-file", str(move)
+    )
+    assert refused.exit_code == 2 and "max_visits_per_week of 2" in refused.stderr
+
+
+def test_csv_export(planned: Cli) -> None:
     rows = list(csv.DictReader(io.StringIO(planned("plan", "show", "hanoi-2026", "--csv").stdout)))
     assert len(rows) == 141 and rows[0]["date"] <= rows[-1]["date"]
+    assert list(rows[0])[-1] == "address" and rows[0]["address"] == ""
+
+
+def test_ics_location_is_the_unit_and_its_address(planned: Cli, write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    units = write(
+        "addr.csv",
+        "code,name,kind,parent_code,sectors,area,address\n"
+        'STP,Sở Tư pháp,department,01,Tư pháp,Khối sở,"1B Trần Phú, Hà Đông, Hà Nội"\n',
+    )
+    assert planned("units", "import", str(units)).exit_code == 0
+    path = tmp_path / "plan.ics"
+    assert planned("plan", "show", "hanoi-2026", "--ics", str(path)).exit_code == 0
+    events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(path.read_bytes()).walk("VEVENT")}
+    stp = events["Kiểm tra CCHC: Sở Tư pháp"]
+    assert str(stp["LOCATION"]) == "Sở Tư pháp, 1B Trần Phú, Hà Đông, Hà Nội"
+    assert "Địa chỉ: 1B Trần Phú" in str(stp["DESCRIPTION"])
+    other = events["Kiểm tra CCHC: Sở Nội vụ"]
+    assert str(other["LOCATION"]) == "Sở Nội vụ", "no address: the unit's name, not its area"
 
 
 def test_plan_twice_needs_replan(planned: Cli) -> None:
     again = planned("plan", "hanoi-2026", *AS_OF)
-    assert again.exit_code == 2 and "--replan" in again.stderr
+    assert again.exit_code == 2 and "pass --replan" in again.stderr
+    assert "field '--replan'" not in again.stderr, "never name a flag the user did not give"
+
+
+def test_replan_from_today_says_so_when_it_cannot_work(planned: Cli) -> None:
+    """Without --as-of the plan starts from today; late in December that cannot work, and the
+    message says the date it planned from and how to choose another."""
+    late = bootstrap(planned.url, clock=lambda: datetime(2026, 12, 21, 2, tzinfo=UTC))
+    with late.unit_of_work() as uow, pytest.raises(CheckFailed) as info:
+        make_plan(uow, "hanoi-2026", replan=True, clock=late.clock)
+    message = str(info.value)
+    assert "planned from today, 21/12/2026, as --as-of was not given" in message
+    assert "pass --as-of DATE" in message and "the last plan was made as of 27/07/2026" in message
+    on_time = bootstrap(planned.url, clock=lambda: datetime(2026, 7, 27, 2, tzinfo=UTC))
+    with on_time.unit_of_work() as uow:
+        report = make_plan(uow, "hanoi-2026", replan=True, clock=on_time.clock)
+    assert report.as_of == date(2026, 7, 27) and report.moved == [] and report.min_moves == 0
 
 
 def test_replan_keeps_pins_and_moves_only_affected_visits(planned: Cli) -> None:
@@ -142,7 +274,10 @@ def test_replan_keeps_pins_and_moves_only_affected_visits(planned: Cli) -> None:
         if (after[cid]["team"], after[cid]["date"]) != (before[cid]["team"], before[cid]["date"])
     }
     assert moved == affected, "only the visits on the team's days off move"
-    assert f"moved {len(affected)} visits" in result.stdout
+    assert f"moved {len(affected)} visits (minimum {len(affected)})" in result.stdout
+    data = json.loads(planned("plan", "hanoi-2026", "--replan", *AS_OF, "--json").stdout)
+    assert data["moved"] == [] and data["min_moves"] == 0 and data["pace"] == "even"
+    assert 0 <= data["gap"] < 1 and data["lower_bound"] <= data["objective"] < 100_000
     assert after[pinned["case_id"]]["date"] == pinned["date"] and after[pinned["case_id"]]["pinned"]
     for cid in after:
         replans = [e for e in events(planned, cid) if e["payload"].get("reason") == "replan"]
@@ -208,6 +343,7 @@ def test_checker_catches_a_tampered_plan(planned: Cli, engine: Engine) -> None:
         )
     result = planned("plan", "check", "hanoi-2026")
     assert result.exit_code == 1 and "16/08/2026" in result.stdout
+    assert "1 problem\n" in result.stderr, "one problem, singular"
 
 
 BAD = {
@@ -251,7 +387,7 @@ def test_targets_added_later_are_planned_by_a_replan(planned: Cli) -> None:
     assert unknown.exit_code == 2 and "unknown unit 'NOPE'" in unknown.stderr
     replan = planned("plan", "hanoi-2026", "--replan", *AS_OF)
     assert replan.exit_code == 0, replan.stderr
-    assert "moved" not in replan.stdout, "a new case gets a slot; nothing else moves"
+    assert "moved 0 visits (minimum 0)" in replan.stdout, "a new case gets a slot; none moves"
     after = visits(planned)
     assert len(after) == 142 and any(v["unit_code"] == "01" for v in after)
     assert planned("plan", "check", "hanoi-2026").exit_code == 0

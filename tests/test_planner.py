@@ -20,6 +20,7 @@ from inspect_engine.domain.planning import (
     objective,
     solve,
 )
+from tests.pace_checks import month_shares, uneven_months
 
 DAYS = tuple(date(2026, 8, 3) + timedelta(k) for k in range(10))
 
@@ -70,8 +71,10 @@ def test_conflict_of_interest_forces_the_other_team() -> None:
 
 
 def test_earliest_pushes_a_visit_later() -> None:
-    p = mk([Visit(1, "U01", earliest=DAYS[4])])
+    p = mk([Visit(1, "U01", earliest=DAYS[4])], pace="early")
     assert slot(solve(p).assignments, 1)[1] == DAYS[4]
+    # Even: one visit over the 3 + 3 days left of two weeks keeps its earliest day too.
+    assert slot(solve(replace(p, pace="even")).assignments, 1)[1] >= DAYS[4]
 
 
 def test_blackout_and_unavailability_are_avoided() -> None:
@@ -99,18 +102,73 @@ def test_loads_are_balanced_across_teams() -> None:
 
 
 def test_reserve_period_is_used_only_when_needed() -> None:
-    p = mk(units(8), [Team("A", 1)], reserve_weeks=1)  # reserve: the last 5 of 10 days
-    days = sorted(a.day for a in solve(p).assignments)
-    assert days == list(DAYS[:8])
+    # Reserve: the last 5 of 10 days, in two calendar weeks (Sat-Sun 8-9/8, Mon-Wed 10-12/8),
+    # each keeping 15% free: 1 of 2 and 2 of 3 days may be used before the excess cost.
+    for pace in ("even", "early"):
+        p = mk(units(8), [Team("A", 1)], reserve_weeks=1, pace=pace)
+        days = sorted(a.day for a in solve(p).assignments)
+        assert days[:5] == list(DAYS[:5]), "every day before the reserve is used first"
+        reserve = days[5:]
+        assert sum(d <= DAYS[6] for d in reserve) == 1 and sum(d > DAYS[6] for d in reserve) == 2
 
 
 def test_objective_matches_the_documented_formula() -> None:
-    # 1 team, 10 days, last 5 reserved: days 0+...+9 = 45, 5 reserve visits x 50 = 250,
-    # balance 2 x 10% steps: 2 x 10 x (1+...+10) = 1100, one visit over 85% of 5: 1000.
-    p = mk(units(10), [Team("A", 1)], reserve_weeks=1)
+    # 1 team, 10 days, last 5 reserved (Sat-Sun 8-9/8 and Mon-Wed 10-12/8): days 0+...+9 = 45,
+    # balance 2 x 10% steps: 2 x 10 x (1+...+10) = 1100, one visit over 85% of each reserve
+    # week (1 of 2, 2 of 3): 2 x 1000. Early: 5 reserve visits x 50 = 250.
+    p = mk(units(10), [Team("A", 1)], reserve_weeks=1, pace="early")
     sol = solve(p)
-    assert sol.core_objective == sol.lower_bound == 45 + 250 + 1100 + 1000
-    assert sol.objective == objective(p, sol.assignments) == 2395
+    assert sol.core_objective == sol.lower_bound == 45 + 250 + 1100 + 2000
+    assert sol.objective == objective(p, sol.assignments) == 3395
+    # Even: the pace week (days 0-4) holds its whole share of 10 visits' worth at its capacity
+    # 5 (pace term 0); every step is negative, so a reserve visit costs 50 + 0 + 100 x 2 + 1.
+    p = replace(p, pace="even")
+    sol = solve(p)
+    assert sol.core_objective == sol.lower_bound == 45 + 5 * (50 + 201) + 1100 + 2000
+    assert sol.objective == objective(p, sol.assignments) == 4400
+
+
+def test_even_pace_spreads_each_team_over_its_weeks() -> None:
+    # 2 teams of 1 a day over 4 Monday-to-Friday weeks, 8 visits each: 2 a week, not 5-5-5-1.
+    days = tuple(date(2026, 8, 3) + timedelta(7 * w + d) for w in range(4) for d in range(5))
+    vs = [Visit(k + 1, f"U{k:02d}", area=f"R{k % 4}", focus=k % 3 == 0) for k in range(16)]
+    even = Problem(days=days, teams=(Team("A", 1), Team("B", 1)), visits=tuple(vs), reserve_weeks=0)
+    for pace, expected in (("even", [2, 2, 2, 2]), ("early", [5, 3, 0, 0])):
+        sol = solve(replace(even, pace=pace))
+        assert check(even, sol.assignments) == []
+        for team in "AB":
+            weeks = [0, 0, 0, 0]
+            for a in sol.assignments:
+                if a.team == team:
+                    weeks[(a.day - days[0]).days // 7] += 1
+            assert weeks == expected, (pace, team, weeks)
+    # Focus visits still come first: without areas, they take the first slots of the spread.
+    plain = replace(even, visits=tuple(replace(v, area="") for v in vs))
+    day = {a.case_id: a.day for a in solve(plain).assignments}
+    focus = sorted(day[v.case_id] for v in vs if v.focus)
+    other = sorted(day[v.case_id] for v in vs if not v.focus)
+    assert focus[-1] <= other[0], (focus, other)
+
+
+def test_weekly_limit_is_hard_and_checked() -> None:
+    days = tuple(date(2026, 8, 3) + timedelta(7 * w + d) for w in range(2) for d in range(5))
+    team = Team("A", 2, max_visits_per_week=3)
+    p = Problem(days=days, teams=(team,), visits=tuple(units(6)), reserve_weeks=0, pace="early")
+    sol = solve(p)
+    per_week = sorted(
+        sum((a.day - days[0]).days // 7 == w for a in sol.assignments) for w in (0, 1)
+    )
+    assert per_week == [3, 3] and check(p, sol.assignments) == []
+    crammed = [Assignment(k + 1, "A", days[k // 2]) for k in range(6)]
+    (problem,) = check(p, crammed)
+    assert (
+        "6 visits in the week from 03/08/2026" in problem and "max_visits_per_week of 3" in problem
+    )
+    assert "under the teams' max_visits_per_week" in reasons(replace(p, visits=tuple(units(7))))[0]
+    pins = [Visit(k + 1, f"U{k}", pinned=("A", days[k % 2])) for k in range(4)]
+    assert any(
+        "over its max_visits_per_week of 3" in r for r in reasons(replace(p, visits=tuple(pins)))
+    )
 
 
 def test_areas_are_grouped_on_one_team_and_consecutive_days() -> None:
@@ -306,8 +364,10 @@ def test_checker_lets_a_forced_locked_visit_move() -> None:
 
 
 @pytest.mark.slow
-def test_national_instance_gets_a_valid_plan_better_than_greedy() -> None:
-    """Its speed is measured by bench/planner.py, not asserted here."""
+def test_national_instance_gets_a_valid_even_plan_better_than_greedy() -> None:
+    """Its speed is measured by bench/planner.py, not asserted here. With the default even
+    pace every month before the reserve holds half to twice its share of the visits, overall
+    and for every one of the 40 teams."""
     import importlib
     import sys
     from pathlib import Path
@@ -317,7 +377,17 @@ def test_national_instance_gets_a_valid_plan_better_than_greedy() -> None:
         pytest.skip("bench/data/vn-communes-2025.csv is missing")
     sys.path.insert(0, str(bench))
     p: Problem = importlib.import_module("planner").national()
+    assert p.pace == "even"
     sol = solve(p)
     assert check(p, sol.assignments) == []
     assert sol.core_gap == 0.0 and sol.lower_bound <= sol.objective
     assert sol.objective < objective(p, greedy(p))
+    span = p.days[: len(p.days) - 5 * p.reserve_weeks]
+    for team in [None, *p.teams]:
+        teams = p.teams if team is None else (team,)
+
+        def slots(day: date, teams: tuple[Team, ...] = teams) -> int:
+            return sum(t.visits_per_day for t in teams if day not in t.unavailable)
+
+        days = [a.day for a in sol.assignments if team is None or a.team == team.name]
+        assert not uneven_months(month_shares(span, slots, days)), team

@@ -39,6 +39,7 @@ def test_imports_the_hanoi_example(cli: Cli) -> None:
         "parent_code": "01",
         "sectors": ["Nội vụ", "Lao động - Thương binh và Xã hội"],
         "area": "Khối sở",
+        "address": "",
     }
 
 
@@ -122,6 +123,36 @@ def test_parent_cycle_is_rejected(cli: Cli, write) -> None:  # type: ignore[no-u
     path = write("c.csv", HEADER + "A,Một,commune,B,,\nB,Hai,commune,A,,\n")
     result = cli("units", "import", str(path))
     assert result.exit_code == 2 and "loops back" in result.stderr
+
+
+def test_address_is_an_optional_last_column(cli: Cli, engine: Engine, write) -> None:  # type: ignore[no-untyped-def]
+    with_address = HEADER.rstrip("\n") + ",address\n"
+    first = write(
+        "a.csv",
+        with_address + "01,Thành phố Hà Nội,province,,,,\n"
+        'X1,Xã Một,commune,01,,Bắc,"Thôn Đông, xã Một"\n',
+    )
+    assert cli("units", "import", str(first)).exit_code == 0
+
+    def addresses() -> dict[str, str]:
+        return {u["code"]: u["address"] for u in json.loads(cli("units", "list", "--json").stdout)}
+
+    assert addresses() == {"01": "", "X1": "Thôn Đông, xã Một"}
+    # A file without the column leaves the stored addresses alone ...
+    renamed = write(
+        "b.csv", HEADER + "01,Thành phố Hà Nội,province,,,\nX1,Xã Một Mới,commune,01,,Bắc\n"
+    )
+    assert "1 updated, 1 unchanged" in cli("units", "import", str(renamed)).stdout
+    assert addresses()["X1"] == "Thôn Đông, xã Một"
+    # ... a file with it says what the address is now, empty included.
+    cleared = write("c.csv", with_address + "X1,Xã Một Mới,commune,01,,Bắc,\n")
+    assert "1 updated" in cli("units", "import", str(cleared)).stdout
+    assert addresses()["X1"] == ""
+    before = snapshot(engine)
+    long = write("d.csv", with_address + f"X1,Xã Một,commune,01,,Bắc,{'x' * 301}\n")
+    result = cli("units", "import", str(long))
+    assert result.exit_code == 2 and "d.csv:2, field 'address'" in result.stderr
+    assert "more than 300" in result.stderr and snapshot(engine) == before
 
 
 def test_missing_file_is_bad_input(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]

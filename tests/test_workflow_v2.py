@@ -42,6 +42,16 @@ def visit_of(cli: Cli, unit: str) -> dict[str, Any]:
     return found
 
 
+def free_day(cli: Cli, team: str, after: str) -> str:
+    """The first working day after `after` (ISO) on which `team` has no visit planned: where a
+    person can move a visit of that team."""
+    plan = json.loads(cli("plan", "show", "hanoi-2026", "--json").stdout)
+    busy = {v["date"] for v in plan if v["team"] == team}
+    start = date.fromisoformat(after)
+    days = (CALENDAR.add_working_days(start, k) for k in range(1, 60))
+    return next(d.isoformat() for d in days if d.isoformat() not in busy)
+
+
 def advance(cli: Cli, tmp: Path, case: int, trigger: str, who: tuple[str, ...], data: Any = None):  # type: ignore[no-untyped-def]
     args = ["case", "advance", str(case), trigger, *who]
     if data is not None:

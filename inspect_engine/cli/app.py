@@ -7,6 +7,7 @@ import typer
 from inspect_engine import __version__
 from inspect_engine.bootstrap import bootstrap
 from inspect_engine.cli import (
+    board,
     calendar,
     campaign,
     case,
@@ -16,6 +17,7 @@ from inspect_engine.cli import (
     evidence,
     notices,
     plan,
+    report,
     simulate,
     units,
     worker,
@@ -68,6 +70,8 @@ app.add_typer(notices.app, name="notices")
 app.add_typer(deadlines.app, name="deadlines")
 app.command("calendar")(calendar.show)
 app.command("worker")(worker.run)
+app.command("report")(report.report)
+app.command("board")(board.board)
 app.command("simulate")(simulate.run)
 
 

@@ -136,11 +136,23 @@ def show(
     missing = "may" if spec.rules.visit_with_missing_appendices else "may not"
     say(f"  the visit {missing} be recorded while required appendices are missing")
     say(f"  {len(targets)} target units; focus sectors: {', '.join(spec.focus_sectors) or '-'}")
+    planning = spec.planning
+    say(
+        f"  {planning.pace} pace; {planning.reserve_share:.0%} of the last "
+        f"{planning.reserve_weeks} weeks kept for re-inspections"
+    )
     print_table(
         "teams",
-        ["team", "lead", "visits/day", "members", "unavailable days"],
+        ["team", "lead", "visits/day", "max/week", "members", "unavailable days"],
         [
-            (t.name, t.lead, t.visits_per_day, len(t.members), len(t.unavailable))
+            (
+                t.name,
+                t.lead,
+                t.visits_per_day,
+                t.max_visits_per_week or "",
+                len(t.members),
+                len(t.unavailable),
+            )
             for t in spec.teams
         ],
     )

@@ -26,6 +26,9 @@ from inspect_engine.settings import DISPLAY_TZ
 app = new_app("Cases: one inspection of one unit in a campaign.")
 
 DATA_FILE = typer.Option(None, "--data-file", help="JSON object with the data.")
+AT = typer.Option(
+    None, "--at", help="When it happened (ISO; Vietnam time, +07:00, if no offset). Default: now."
+)
 ACTOR = typer.Option(..., "--actor", help="Who acts (name or account).")
 ROLE = typer.Option(
     ..., "--role", help="Role acted in: team_lead, inspector, unit, signer, auditor, system."
@@ -132,11 +135,7 @@ def advance(
     actor: str = ACTOR,
     role: str = ROLE,
     data_file: Path = DATA_FILE,
-    at: str = typer.Option(
-        None,
-        "--at",
-        help="When it happened (ISO; Vietnam time, +07:00, if no offset). Default: now.",
-    ),
+    at: str = AT,
     expect_version: int = typer.Option(
         None, "--expect-version", help="Refuse if the case is no longer at this version."
     ),
@@ -167,10 +166,12 @@ def advance_all(
     actor: str = ACTOR,
     role: str = ROLE,
     data_file: Path = DATA_FILE,
+    at: str = AT,
 ) -> None:
     """Fire a trigger on every case of a campaign in a state: all or nothing.
 
     The batch is one transaction; if any case refuses, nothing is written and the error names it.
+    With --at every event is recorded at that moment (not before any case's last event).
 
     Example: inspect-engine case advance-all hanoi-2026 announce --state planned --actor lan --role team_lead
     """
@@ -178,7 +179,7 @@ def advance_all(
 
     from inspect_engine.services import cases as service
 
-    request = service.Request(trigger, actor, role, _payload(data_file))
+    request = service.Request(trigger, actor, role, _payload(data_file), _at(at))
     with unit_of_work(ctx) as uow, Progress(transient=True) as progress:
         task = progress.add_task(f"{trigger}", total=None)
 

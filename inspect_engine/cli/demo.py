@@ -47,6 +47,7 @@ def demo(
     from inspect_engine.cli.simulate import summary_lines
     from inspect_engine.services import audit, campaigns, units
     from inspect_engine.services.planning import exports
+    from inspect_engine.services.planning.calendar_page import calendar_page
     from inspect_engine.services.planning.make import make_plan
     from inspect_engine.services.planning.views import check_plan, planned_visits
     from inspect_engine.services.simulation.run import simulate
@@ -84,8 +85,7 @@ def demo(
         )
         visits = planned_visits(uow, summary.key)
         write_file(directory / "plan.ics", exports.to_ics(summary.key, spec.title, visits, clock()))
-        teams = [t.name for t in spec.teams]
-        write_file(directory / "plan.html", exports.to_html(summary.key, spec.title, teams, visits))
+        write_file(directory / "plan.html", calendar_page(uow, summary.key))
         say(f"  calendars: {directory / 'plan.ics'}, {directory / 'plan.html'}")
         story = Story(uow, spec, spec.working_calendar(), clock, say)
         story.form_teams()
@@ -99,6 +99,7 @@ def demo(
         simulated = simulate(uow, summary.key, until=spec.window_end, seed=DEMO_SEED)
         for line in summary_lines(simulated):
             say(line)
+        clock.at(spec.window_end, 17)  # the report and the board: at the round's last day
         shown = _reinspected(uow, summary.key)
         if shown is not None:
             view = audit.show_case(uow, shown)
@@ -111,6 +112,7 @@ def demo(
             f"audit: {verified.events} events in {verified.cases} cases, chains "
             f"{'valid' if not verified.problems else 'BROKEN'}; head {verified.head[:16]}"
         )
+        _results(uow, summary.key, directory, clock)
     say(f"explore: {_command()} --db sqlite:///{db_file} case show {shown or other.case_id}")
 
 
@@ -134,6 +136,23 @@ def _reinspected(uow: Any, key: str) -> int | None:
 
 def _name_of(visits: Any, case_id: int) -> str:
     return next((v.unit_name for v in visits if v.case_id == case_id), f"case {case_id}")
+
+
+def _results(uow: Any, key: str, directory: Path, clock: Any) -> None:
+    """The campaign's report as of the demo's last day (DOCX, PDF) and its board."""
+    from inspect_engine.services.reporting import board, report
+
+    made = report.make_report(uow, key, clock=clock, actor="van-thu")
+    files = report.write_files(made, directory / "report", ("docx", "pdf"))
+    figures = made.figures
+    say(
+        f"report {made.record.number} as of {made.cut.as_of:%d/%m/%Y}: "
+        f"{len(figures.inspected)}/{len(figures.cases)} units inspected; "
+        f"{', '.join(str(f) for f in files)}"
+    )
+    page, shown = board.board_page(uow, key, clock=clock)
+    write_file(directory / "board.html", page)
+    say(f"board: {directory / 'board.html'} ({shown['cases']} cases, {shown['overdue']} overdue)")
 
 
 def _issue(uow: Any, key: str, clock: Any) -> None:

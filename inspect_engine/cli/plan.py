@@ -26,6 +26,7 @@ from inspect_engine.errors import CheckFailed, InputError
 
 if TYPE_CHECKING:
     from inspect_engine.services.planning.make import PlanReport
+    from inspect_engine.services.planning.weeks import TeamWeek
 
 
 class PlanGroup(TyperGroup):
@@ -71,10 +72,8 @@ def _dates(texts: list[str]) -> list[date]:
 def _summary(report: PlanReport) -> None:
     say(
         f"campaign {report.campaign_key}: {len(report.visits)} visits planned as of "
-        f"{report.as_of:%d/%m/%Y} in {report.seconds:.2f} s"
+        f"{report.as_of:%d/%m/%Y} ({report.pace} pace) in {report.seconds:.2f} s"
     )
-    if report.moved:
-        say(f"  moved {len(report.moved)} visits: cases {', '.join(map(str, report.moved))}")
     table = report.per_month_and_team()
     months = sorted({m for per in table.values() for m in per}, key=lambda m: (m[3:], m[:2]))
     utilisation = report.utilisation()
@@ -84,12 +83,37 @@ def _summary(report: PlanReport) -> None:
         for team in report.capacity
     ]
     print_table("visits per month and team", ["team", *months, "utilisation"], rows)
+    busiest, quietest = report.busiest_week(), report.quietest_week()
+    if busiest and quietest:
+        say(
+            f"  weekly load before the reserve: largest {_week(busiest)}, "
+            f"smallest {_week(quietest)}"
+        )
+    if report.reserve_start is not None:
+        say(
+            f"  reserve from {report.reserve_start:%d/%m/%Y}: {report.reserve_visits()} of "
+            f"{report.reserve_slots} slots used"
+        )
     focus, other = report.mean_focus_date(), report.mean_other_date()
     if focus and other:
         say(f"  mean date of focus-sector visits {focus:%d/%m}, of the others {other:%d/%m}")
     say(
-        f"  objective {report.objective:,}, lower bound {report.lower_bound:,}, "
-        f"gap {report.gap:.2%} (the core assignment is solved exactly)"
+        f"  objective {report.objective:,} (preference terms), lower bound "
+        f"{report.lower_bound:,}, gap {report.gap:.2%} (the core assignment is solved exactly)"
+    )
+    if report.replan:
+        cases = f": cases {', '.join(map(str, report.moved))}" if report.moved else ""
+        say(f"  moved {_plural(len(report.moved), 'visit')} (minimum {report.min_moves}){cases}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _week(week: TeamWeek) -> str:
+    return (
+        f"{_plural(week.visits, 'visit')} of {_plural(week.slots, 'slot')} ({week.team}, "
+        f"week from {week.monday:%d/%m})"
     )
 
 
@@ -104,6 +128,9 @@ def make(
     as_json: bool = AS_JSON,
 ) -> None:
     """Plan every visit of a campaign and store it; exit 1 with the reason if it cannot be done.
+
+    Without --as-of the plan starts from today. The campaign's [planning] pace spreads each
+    team's visits over the weeks ("even", the default) or plans them as early as possible.
 
     Example: inspect-engine plan hanoi-2026 --as-of 2026-07-27
     """
@@ -125,10 +152,25 @@ def make(
                 "campaign": report.campaign_key,
                 "as_of": report.as_of.isoformat(),
                 "visits": len(report.visits),
+                "pace": report.pace,
                 "moved": report.moved,
+                "min_moves": report.min_moves,
                 "objective": report.objective,
                 "lower_bound": report.lower_bound,
                 "gap": report.gap,
+                "reserve_start": (
+                    report.reserve_start.isoformat() if report.reserve_start else None
+                ),
+                "reserve_visits": report.reserve_visits(),
+                "weeks": [
+                    {
+                        "team": w.team,
+                        "week": w.monday.isoformat(),
+                        "visits": w.visits,
+                        "slots": w.slots,
+                    }
+                    for w in report.weeks
+                ],
             }
         )
     else:
@@ -142,12 +184,14 @@ def show(
     as_json: bool = AS_JSON,
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV."),
     ics: Path = typer.Option(None, "--ics", help="Write an iCalendar file of the visits."),
-    html: Path = typer.Option(None, "--html", help="Write a calendar page (team x week)."),
+    html: Path = typer.Option(
+        None, "--html", help="Write the calendar page: per team, a row per week (prints on A4)."
+    ),
     team: str = typer.Option(None, "--team", help="Only this team's visits."),
 ) -> None:
-    """Show the stored plan, or export it as JSON, CSV, iCalendar or HTML.
+    """Show the stored plan, or export it as JSON, CSV, iCalendar or a calendar page.
 
-    Example: inspect-engine plan show hanoi-2026 --ics plan.ics --team "Đoàn 1"
+    Example: inspect-engine plan show hanoi-2026 --html doan-1.html --team "Đoàn 1"
     """
     from inspect_engine.services.campaigns import get_campaign
     from inspect_engine.services.planning import exports
@@ -160,8 +204,11 @@ def show(
         write_file(ics, exports.to_ics(key, spec.title, visits, runtime(ctx).clock()))
         say(f"{ics}: {len(visits)} visits")
     if html is not None:
-        teams = [t.name for t in spec.teams if team is None or t.name == team]
-        write_file(html, exports.to_html(key, spec.title, teams, visits))
+        from inspect_engine.services.planning.calendar_page import calendar_page
+
+        with unit_of_work(ctx) as uow:
+            page = calendar_page(uow, key, team)
+        write_file(html, page)
         say(f"{html}: {len(visits)} visits")
     if as_json:
         print_json([v.to_json() for v in visits])
@@ -202,7 +249,8 @@ def check(ctx: typer.Context, key: str = CAMPAIGN_KEY) -> None:
     if problems:
         for problem in problems:
             typer.echo(problem)
-        raise CheckFailed(f"plan of {key}: {len(problems)} problems")
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise CheckFailed(f"plan of {key}: {len(problems)} {noun}")
     say(f"plan of {key}: every hard constraint holds")
 
 

@@ -22,12 +22,15 @@ app = new_app("The registry of units (departments, communes, ...).")
 def import_(
     ctx: typer.Context,
     file: Path = typer.Argument(
-        ..., metavar="FILE", help="CSV with header code,name,kind,parent_code,sectors,area"
+        ...,
+        metavar="FILE",
+        help="CSV with header code,name,kind,parent_code,sectors,area[,address]",
     ),
 ) -> None:
     """Import units from a CSV file, updating units with the same code.
 
-    The whole file is checked first: one bad row writes nothing.
+    The whole file is checked first: one bad row writes nothing. Without an address column
+    the stored addresses stay as they are.
 
     Example: inspect-engine units import examples/hanoi-units.csv
     """
@@ -65,13 +68,18 @@ def list_(
                     "parent_code": u.parent_code,
                     "sectors": list(u.sectors),
                     "area": u.area,
+                    "address": u.address or "",
                 }
                 for u in units
             ]
         )
         return
-    rows = [(u.code, u.name, u.kind, u.parent_code, "; ".join(u.sectors), u.area) for u in units]
-    print_table(f"{len(units)} units", ["code", "name", "kind", "parent", "sectors", "area"], rows)
+    rows = [
+        (u.code, u.name, u.kind, u.parent_code, "; ".join(u.sectors), u.area, u.address)
+        for u in units
+    ]
+    columns = ["code", "name", "kind", "parent", "sectors", "area", "address"]
+    print_table(f"{len(units)} units", columns, rows)
 
 
 @app.command("kinds")

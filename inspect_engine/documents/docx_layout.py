@@ -9,12 +9,15 @@ own, so its pages number from 1 with no number on its first page, like the lette
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from collections.abc import Sequence
 from typing import Any
 
 from docx.enum.section import WD_SECTION
+from docx.oxml.ns import qn
+from docx.shared import Mm
 
 from inspect_engine.documents import docx_xml
 from inspect_engine.documents.docx_base import (
@@ -40,7 +43,14 @@ from inspect_engine.documents.letter_parts import (
     text_width_mm,
 )
 from inspect_engine.documents.text_metrics import width_mm
-from inspect_engine.domain.documents.letter import AppendixPage, Block, Letter, Signer, Table
+from inspect_engine.domain.documents.letter import (
+    AppendixPage,
+    Block,
+    Figure,
+    Letter,
+    Signer,
+    Table,
+)
 
 CELL_PADDING_MM = 1.905  # Word's default left and right cell margin (0.075 in)
 
@@ -56,7 +66,7 @@ def render_docx(letter: Letter) -> bytes:
         _type_and_summary(body, letter)
     else:
         _addressees(body, letter.addressees)
-    _blocks(body, letter.blocks, text_width_mm())
+    _blocks(body, letter.blocks, text_width_mm(), document.part)
     _signature(body, letter.signers, letter.recipients)
     for page in letter.appendices:
         _appendix(document, page)
@@ -194,8 +204,27 @@ def _addressees(body: Any, addressees: Sequence[str]) -> None:
     _spacer(body, 10)
 
 
-def _blocks(body: Any, blocks: Sequence[Block], text_width: float) -> None:
+def _figure(body: Any, figure: Figure, text_width: float, part: Any) -> None:
+    """The picture inline in a centred paragraph kept with its caption (python-docx stores the
+    image part, named by its order in the document, so the bytes do not vary)."""
+    inline = part.new_pic_inline(
+        io.BytesIO(base64.b64decode(figure.image)), Mm(text_width * figure.width), None
+    )
+    element = _paragraph(body, BODY_STYLES["center"], align="center")
+    run = docx_xml.run_element(element)
+    drawing = run.makeelement(qn("w:drawing"), {})
+    drawing.append(inline)
+    run.append(drawing)
+    if figure.caption:
+        docx_xml.keep_with_next(element)
+        _paragraph(body, BODY_STYLES["note"], figure.caption, align="center")
+
+
+def _blocks(body: Any, blocks: Sequence[Block], text_width: float, part: Any) -> None:
     for block in blocks:
+        if isinstance(block, Figure):
+            _figure(body, block, text_width, part)
+            continue
         if isinstance(block, Table):
             _ruled_table(body, block, text_width)
             continue
@@ -251,4 +280,4 @@ def _appendix(document: Any, page: AppendixPage) -> None:
     _paragraph(body, BLOCK_STYLE, page.caption, italic=True, size=13)
     _paragraph(body, BLOCK_STYLE, page.title.upper(), bold=True, size=14, before=12)
     _spacer(body, 10)
-    _blocks(body, page.blocks, text_width_mm(landscape))
+    _blocks(body, page.blocks, text_width_mm(landscape), document.part)

@@ -13,8 +13,8 @@ from lxml import etree
 
 TWIPS_PER_MM = 1440 / 25.4
 _TAGS = (
-    "p pPr pStyle pBdr bottom spacing ind jc r rPr b i sz szCs t tbl tblPr tblW tblBorders "
-    "tblLayout tblGrid gridCol tr trPr cantSplit tblHeader tc tcPr tcW vAlign "
+    "p pPr pStyle keepNext pBdr bottom spacing ind jc r rPr b i sz szCs t tbl tblPr tblW "
+    "tblBorders tblLayout tblGrid gridCol tr trPr cantSplit tblHeader tc tcPr tcW vAlign "
     "top left right insideH insideV sectPr"
 )
 _W = {name: qn(f"w:{name}") for name in _TAGS.split()}
@@ -101,6 +101,18 @@ def run(
                 t = _child(r, "t")
                 t.text = piece
                 t.set(_XML_SPACE, "preserve")
+
+
+def run_element(element: Any) -> Any:
+    """An empty `w:r` at the end of paragraph `element` (for a drawing)."""
+    return _child(element, "r")
+
+
+def keep_with_next(element: Any) -> None:
+    """The paragraph stays on the page of the next one (a picture with its caption)."""
+    ppr = element.find(_W["pPr"])
+    keep = etree.Element(_W["keepNext"])
+    ppr.find(_W["pStyle"]).addnext(keep)  # right after pStyle, in ECMA-376's order
 
 
 def table(element: Any, widths_mm: Sequence[float], rows: int, *, ruled: bool) -> list[Any]:

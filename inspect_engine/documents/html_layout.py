@@ -24,11 +24,15 @@ from inspect_engine.documents.letter_parts import (
     recipient_lines,
     text_width_mm,
 )
-from inspect_engine.domain.documents.letter import AppendixPage, Letter, Table
+from inspect_engine.domain.documents.letter import AppendixPage, Figure, Letter, Table
 
 
 def _is_table(block: object) -> bool:
     return isinstance(block, Table)
+
+
+def _is_figure(block: object) -> bool:
+    return isinstance(block, Figure)
 
 
 def _is_landscape(page: object) -> bool:
@@ -49,6 +53,7 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     environment.tests["table"] = _is_table
+    environment.tests["figure"] = _is_figure
     environment.tests["landscape"] = _is_landscape
     environment.globals["column_percents"] = column_percents
     return environment

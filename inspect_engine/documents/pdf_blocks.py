@@ -3,6 +3,8 @@ runs, ruled tables, centred rules. Styles are built once per process."""
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -12,11 +14,12 @@ from xml.sax.saxutils import escape
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.platypus import Flowable, Table, TableStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Flowable, Image, KeepTogether, Table, TableStyle
 from reportlab.platypus import Paragraph as RLParagraph
 
 from inspect_engine.documents import pdf_fonts as fonts
-from inspect_engine.domain.documents.letter import Block, Paragraph, Run
+from inspect_engine.domain.documents.letter import Block, Figure, Paragraph, Run
 from inspect_engine.domain.documents.letter import Table as LetterTable
 
 BODY_SIZE = 14
@@ -112,9 +115,26 @@ def block_flowables(blocks: Sequence[Block], width: float) -> list[Flowable]:
     for block in blocks:
         if isinstance(block, Paragraph):
             out.append(RLParagraph(runs_markup(block.runs), styles[block.style]))
+        elif isinstance(block, Figure):
+            out.append(figure_flowable(block, width))
         elif block.rows:
             out.append(table_flowable(block, width))
     return out
+
+
+def figure_flowable(figure: Figure, width: float) -> Flowable:
+    """The picture at its share of the text width, centred, its caption under it in italics;
+    the two on one page."""
+    data = base64.b64decode(figure.image)
+    pixels_wide, pixels_high = ImageReader(io.BytesIO(data)).getSize()
+    drawn = width * figure.width
+    image = Image(io.BytesIO(data), width=drawn, height=drawn * pixels_high / pixels_wide)
+    image.hAlign = "CENTER"
+    parts: list[Flowable] = [image]
+    if figure.caption:
+        caption = style("figure-caption", font=fonts.ITALIC, size=12, align=TA_CENTER, after=6)
+        parts.append(para(figure.caption, caption))
+    return KeepTogether(parts)
 
 
 def table_flowable(table: LetterTable, width: float) -> Table:

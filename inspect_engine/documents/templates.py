@@ -28,6 +28,7 @@ FILTERS = {
     "so_ky_hieu": vn_format.so_ky_hieu,
     "so_tien": vn_format.so_tien,
     "la_ma": vn_format.la_ma,
+    "phan_tram": vn_format.phan_tram,
 }
 
 

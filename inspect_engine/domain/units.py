@@ -1,8 +1,8 @@
 """Administrative units and the CSV format they are imported from.
 
-CSV header: `code,name,kind,parent_code,sectors,area` (UTF-8, sectors separated by `;`).
-The whole file is validated before anything is written; the first problem is reported with its
-line and field.
+CSV header: `code,name,kind,parent_code,sectors,area`, optionally followed by `address` (UTF-8,
+sectors separated by `;`). The whole file is validated before anything is written; the first
+problem is reported with its line and field.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from inspect_engine.domain.text import clean
 from inspect_engine.errors import InputError
 
 CSV_HEADER = ("code", "name", "kind", "parent_code", "sectors", "area")
+ADDRESS = "address"  # the optional last column
+ADDRESS_MAX = 300
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
 
@@ -28,6 +30,7 @@ class Unit:
     parent_code: str | None
     sectors: tuple[str, ...]
     area: str
+    address: str | None = None  # None: the file has no address column (the stored one stays)
 
 
 def parse_units_csv(
@@ -48,19 +51,22 @@ def parse_units_csv(
     header = next(reader, None)
     if header is None:
         raise InputError("file is empty; expected header " + ",".join(CSV_HEADER), source=source)
-    if tuple(clean(h) for h in header) != CSV_HEADER:
+    columns = tuple(clean(h) for h in header)
+    if columns not in (CSV_HEADER, (*CSV_HEADER, ADDRESS)):
         raise InputError(
-            f"header must be {','.join(CSV_HEADER)} (got {','.join(header)})",
+            f"header must be {','.join(CSV_HEADER)}, optionally followed by {ADDRESS} "
+            f"(got {','.join(header)})",
             source=source,
             line=1,
         )
+    width = len(columns)
     units: dict[str, Unit] = {}
     lines: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        unit = _parse_row(row, source, line, kinds)
+        unit = _parse_row(row, source, line, kinds, width)
         if unit.code in units:
             raise InputError(
                 f"duplicate code {unit.code!r} (first on line {lines[unit.code]})",
@@ -98,12 +104,11 @@ def _decode(data: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _parse_row(row: list[str], source: str, line: int, kinds: set[str]) -> Unit:
-    if len(row) != len(CSV_HEADER):
-        raise InputError(
-            f"expected {len(CSV_HEADER)} columns, found {len(row)}", source=source, line=line
-        )
-    code, name, kind, parent, sectors, area = (clean(cell) for cell in row)
+def _parse_row(row: list[str], source: str, line: int, kinds: set[str], width: int) -> Unit:
+    if len(row) != width:
+        raise InputError(f"expected {width} columns, found {len(row)}", source=source, line=line)
+    code, name, kind, parent, sectors, area = (clean(cell) for cell in row[: len(CSV_HEADER)])
+    address = clean(row[-1]) if width > len(CSV_HEADER) else None
 
     def bad(field: str, message: str) -> InputError:
         return InputError(message, source=source, line=line, field=field)
@@ -118,8 +123,10 @@ def _parse_row(row: list[str], source: str, line: int, kinds: set[str]) -> Unit:
         raise bad("kind", f"unknown kind {kind!r}; known kinds: {', '.join(sorted(kinds))}")
     if parent == code:
         raise bad("parent_code", "a unit cannot be its own parent")
+    if address is not None and len(address) > ADDRESS_MAX:
+        raise bad(ADDRESS, f"address is {len(address)} characters, more than {ADDRESS_MAX}")
     sector_list = tuple(s for s in (clean(p) for p in sectors.split(";")) if s) if sectors else ()
-    return Unit(code, name, kind, parent or None, sector_list, area)
+    return Unit(code, name, kind, parent or None, sector_list, area, address)
 
 
 def _has_cycle(code: str, parents: Mapping[str, str | None]) -> bool:

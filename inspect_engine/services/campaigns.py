@@ -228,6 +228,7 @@ def campaign_json(
                 "name": t.name,
                 "lead": t.lead,
                 "visits_per_day": t.visits_per_day,
+                "max_visits_per_week": t.max_visits_per_week,
                 "members": [{"name": m.name, "unit": m.unit} for m in t.members],
                 "unavailable": [d.isoformat() for d in t.unavailable],
             }
@@ -257,6 +258,11 @@ def campaign_json(
         "calendar": {
             "extra_days_off": [d.isoformat() for d in spec.calendar.extra_days_off],
             "extra_working_days": [d.isoformat() for d in spec.calendar.extra_working_days],
+        },
+        "planning": {
+            "reserve_share": spec.planning.reserve_share,
+            "reserve_weeks": spec.planning.reserve_weeks,
+            "pace": spec.planning.pace,
         },
     }
 

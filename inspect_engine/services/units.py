@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -54,12 +54,15 @@ def _upsert(session: Session, data: bytes, source: str, now: datetime) -> Import
     created = updated = 0
     for unit in units:
         row = existing.get(unit.code)
+        if row is not None and unit.address is None:  # no address column: keep the stored one
+            unit = replace(unit, address=row.address)
         if row is None:
             session.add(_new_row(unit, now))
             created += 1
         elif _changed(row, unit):
             row.name, row.kind, row.parent_code = unit.name, unit.kind, unit.parent_code
             row.sectors, row.area, row.updated_at = list(unit.sectors), unit.area, now
+            row.address = unit.address or ""
             session.add(row)
             updated += 1
         # Flush parents before children: PostgreSQL checks foreign keys per statement.
@@ -76,7 +79,9 @@ def list_units(uow: UnitOfWork, *, kind: str | None = None) -> list[Unit]:
 
 
 def to_unit(row: UnitRow) -> Unit:
-    return Unit(row.code, row.name, row.kind, row.parent_code, tuple(row.sectors), row.area)
+    return Unit(
+        row.code, row.name, row.kind, row.parent_code, tuple(row.sectors), row.area, row.address
+    )
 
 
 def kind_names(session: Session) -> list[str]:
@@ -110,6 +115,7 @@ def _new_row(unit: Unit, now: datetime) -> UnitRow:
         parent_code=unit.parent_code,
         sectors=list(unit.sectors),
         area=unit.area,
+        address=unit.address or "",
         updated_at=now,
     )
 

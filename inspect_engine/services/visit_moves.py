@@ -4,7 +4,7 @@ hard constraints hold for the new slot as they do for the planner's."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -48,8 +48,9 @@ def follow_visit(
 
 
 def _check_slot(conn: Connection, spec: CampaignSpec, head: CaseHead, team: str, day: date) -> None:
-    """The planner's hard constraints hold for a moved visit too: the team's days off and its
-    visits per day, the unit's blackout days (the window and working days are checked first)."""
+    """The planner's hard constraints hold for a moved visit too: the team's days off, its
+    visits per day and per week, the unit's blackout days (the window and working days are
+    checked first)."""
     if (problem := spec.team_problem(team)) is not None:
         raise InputError(problem, field="team")
     by_name = {t.name: t for t in spec.teams}
@@ -99,3 +100,22 @@ def _check_slot(conn: Connection, spec: CampaignSpec, head: CaseHead, team: str,
             f"{team} already has {taken} visit{'s' * (taken > 1)} on {day:%d/%m/%Y}, its "
             f"{by_name[team].visits_per_day} a day: choose another day or team"
         )
+    limit = by_name[team].max_visits_per_week
+    if limit is not None:
+        monday = day - timedelta(days=day.weekday())
+        in_week = (
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM inspection_case WHERE campaign_key = :key "
+                    "AND plan_team = :team AND visit_date >= :monday AND visit_date <= :sunday "
+                    "AND id != :id"
+                ),
+                {**key, "monday": monday, "sunday": monday + timedelta(days=6)},
+            ).scalar()
+            or 0
+        )
+        if in_week >= limit:
+            raise InputError(
+                f"{team} already has {in_week} visits in the week from {monday:%d/%m/%Y}, its "
+                f"max_visits_per_week of {limit}: choose another week or team"
+            )

@@ -29,6 +29,7 @@ class UnitRow(SQLModel, table=True):
     parent_code: str | None = Field(default=None, foreign_key="unit.code", max_length=40)
     sectors: list[str] = Field(default_factory=list, sa_type=JSON)
     area: str = Field(default="", max_length=200, index=True)
+    address: str = Field(default="", max_length=300)  # where the team goes (ICS LOCATION)
     updated_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 

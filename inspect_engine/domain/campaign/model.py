@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from inspect_engine.domain.calendar import WorkingCalendar
+from inspect_engine.domain.campaign.reporting import DEFAULT_WINDOWS, ReportingWindow
 from inspect_engine.domain.campaign.simulation import SimulationSettings
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
@@ -138,6 +139,7 @@ class Team:
     visits_per_day: int
     members: tuple[Member, ...] = ()
     unavailable: tuple[date, ...] = ()
+    max_visits_per_week: int | None = None  # a hard limit per calendar week, if the team has one
 
     @property
     def member_units(self) -> frozenset[str]:
@@ -159,10 +161,16 @@ class CalendarOverrides:
     extra_working_days: tuple[date, ...] = ()
 
 
+PACES = ("even", "early")
+
+
 @dataclass(frozen=True)
 class PlanningPrefs:
     reserve_share: float = 0.15  # capacity kept free for re-inspections ...
     reserve_weeks: int = 3  # ... in the last weeks of the window
+    # "even": each team's visits spread over the weeks of the window in proportion to its
+    # capacity in each week; "early": every visit as early as it can be.
+    pace: str = "even"
 
 
 @dataclass(frozen=True)
@@ -194,6 +202,8 @@ class CampaignSpec:
     planning: PlanningPrefs = PlanningPrefs()
     rules: InspectionRules = InspectionRules()
     notices: NoticeSettings = NoticeSettings()
+    # The periodic reporting windows ([reporting]; the national ones by default).
+    reporting: Mapping[str, ReportingWindow] = field(default_factory=lambda: dict(DEFAULT_WINDOWS))
     workflow: str = DEFAULT_WORKFLOW
     workflow_version: int | None = None
     simulation: SimulationSettings = field(default_factory=SimulationSettings)  # `simulate`

@@ -20,6 +20,7 @@ from inspect_engine.domain.campaign.model import (
     KEY_RE,
     NUMBERED_BY,
     NUMBERINGS,
+    PACES,
     REFORM_AREAS,
     Appendix,
     CalendarOverrides,
@@ -36,6 +37,7 @@ from inspect_engine.domain.campaign.model import (
     Targets,
     Team,
 )
+from inspect_engine.domain.campaign.reporting import parse_windows
 from inspect_engine.domain.campaign.simulation import parse_simulation
 from inspect_engine.domain.text import clean
 from inspect_engine.domain.toml_source import TomlSource
@@ -218,6 +220,7 @@ class _Reader:
             planning=self.planning(self.section(data, "planning", required=False)),
             rules=self.rules(self.section(data, "rules", required=False)),
             notices=self.notices(self.section(data, "notices", required=False)),
+            reporting=parse_windows(self.section(data, "reporting", required=False), self.fail),
             workflow=self.text(workflow, "workflow", "name", DEFAULT_WORKFLOW) or DEFAULT_WORKFLOW,
             workflow_version=version,
             simulation=parse_simulation(
@@ -348,7 +351,11 @@ class _Reader:
         return Lead(unit, area=area)
 
     def team(self, data: Mapping[str, Any], path: str) -> Team:
-        self.table(data, path, ("name", "lead", "visits_per_day", "members", "unavailable"))
+        self.table(
+            data,
+            path,
+            ("name", "lead", "visits_per_day", "max_visits_per_week", "members", "unavailable"),
+        )
         members = []
         for i, m in enumerate(data.get("members", [])):
             where = f"{path}.members[{i}]"
@@ -363,6 +370,11 @@ class _Reader:
             visits_per_day=self.whole(data, path, "visits_per_day", 1, 1),
             members=tuple(members),
             unavailable=self.dates(data.get("unavailable", []), f"{path}.unavailable"),
+            max_visits_per_week=(
+                self.whole(data, path, "max_visits_per_week", 1, 1)
+                if "max_visits_per_week" in data
+                else None
+            ),
         )
 
     def lead_times(self, data: Mapping[str, Any]) -> LeadTimes:
@@ -400,7 +412,7 @@ class _Reader:
         return {clean(code): self.dates(days, f"blackouts.{code}") for code, days in data.items()}
 
     def planning(self, data: Mapping[str, Any]) -> PlanningPrefs:
-        self.table(data, "planning", ("reserve_share", "reserve_weeks"))
+        self.table(data, "planning", ("reserve_share", "reserve_weeks", "pace"))
         base = PlanningPrefs()
         share = self.get(data, "planning", "reserve_share", float, base.reserve_share)
         if not 0 <= share < 1:
@@ -408,7 +420,12 @@ class _Reader:
                 "planning.reserve_share", f"reserve_share must be in [0, 1), got {share}"
             )
         weeks = self.whole(data, "planning", "reserve_weeks", base.reserve_weeks, 0)
-        return PlanningPrefs(share, weeks)
+        pace = self.get(data, "planning", "pace", str, base.pace)
+        if pace not in PACES:
+            raise self.fail(
+                "planning.pace", f"pace must be one of {', '.join(map(repr, PACES))}, got {pace!r}"
+            )
+        return PlanningPrefs(share, weeks, pace)
 
     def rules(self, data: Mapping[str, Any]) -> InspectionRules:
         self.table(data, "rules", ("visit_with_missing_appendices",))
@@ -443,6 +460,7 @@ _TOP_KEYS = (
     "planning",
     "rules",
     "notices",
+    "reporting",
     "workflow",
     "simulation",
 )

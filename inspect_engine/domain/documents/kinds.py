@@ -45,12 +45,14 @@ KINDS: dict[str, Kind] = {
         Kind("nhac-bao-cao-khac-phuc", "reminder: remediation report due", "", None),
         Kind("qua-han-bao-cao-khac-phuc", "overdue: remediation report", "", None),
         Kind("thong-bao-tai-kiem-tra", "re-inspection notice", "THÔNG BÁO", "TB"),
+        Kind("bao-cao-ket-qua-kiem-tra", "campaign results report", "BÁO CÁO", "BC"),
     )
 }
 ANNOUNCEMENT = "thong-bao-kiem-tra"
 ANNOUNCEMENT_LETTER = "cong-van-kiem-tra"
 MINUTES = "bien-ban-kiem-tra"
 DECISION = "quyet-dinh-thanh-lap-doan"
+REPORT = "bao-cao-ket-qua-kiem-tra"  # the campaign's report to the city (`report KEY`)
 # Reminders the deadlines cause: (kind, deadline, when) with when "before" or "after" the due day.
 REMINDERS: tuple[tuple[str, str, str], ...] = (
     ("nhac-nop-bao-cao", "submission_due", "before"),

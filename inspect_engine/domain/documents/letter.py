@@ -51,7 +51,17 @@ class Table:
     header_rows: int = 1
 
 
-Block = Paragraph | Table
+@dataclass(frozen=True)
+class Figure:
+    """A chart or picture: a PNG (base64, so the stored letter holds it and renders the same
+    whenever it is rendered), `width` its share of the text width, `caption` under it."""
+
+    image: str
+    caption: str = ""
+    width: float = 1.0
+
+
+Block = Paragraph | Table | Figure
 
 
 @dataclass(frozen=True)
@@ -159,12 +169,16 @@ def _texts(blocks: Sequence[Block]) -> list[str]:
     for b in blocks:
         if isinstance(b, Paragraph):
             out.append(b.text)
+        elif isinstance(b, Figure):
+            out += [b.caption] if b.caption else []
         else:
             out += [" | ".join(row) for row in b.rows]
     return out
 
 
 def _block_json(block: Block) -> dict[str, Any]:
+    if isinstance(block, Figure):
+        return {"figure": block.image, "caption": block.caption, "width": block.width}
     if isinstance(block, Table):
         return {
             "table": [list(r) for r in block.rows],
@@ -185,6 +199,8 @@ def _block_json(block: Block) -> dict[str, Any]:
 
 
 def _block_of(data: Mapping[str, Any]) -> Block:
+    if "figure" in data:
+        return Figure(str(data["figure"]), str(data["caption"]), float(data["width"]))
     if "table" in data:
         return Table(
             tuple(tuple(r) for r in data["table"]),

@@ -13,6 +13,7 @@ elements, so a province can reword a letter without knowing DOCX or PDF. The voc
     <signer authority="KT. GIÁM ĐỐC" title="PHÓ GIÁM ĐỐC" name="..."/>
     <recipient>    a "Nơi nhận:" line (written without the leading "- ")
     <appendix label="Phụ lục I" caption="(Kèm theo ...)" title="...">  blocks  </appendix>
+    <figure image="BASE64 PNG" caption="Hình 1. ..." width="0.9"/>   a chart (the report's)
 
 It is XML: every element closed (`<signer .../>` closes itself), `&amp;` for &. Whitespace
 collapses as in HTML, so a template may wrap a paragraph over several lines. Anything else is
@@ -21,6 +22,8 @@ an error naming the line of the rendered text.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ from xml.parsers import expat
 from inspect_engine.domain.documents.letter import (
     AppendixPage,
     Block,
+    Figure,
     Paragraph,
     ParaStyle,
     Run,
@@ -49,6 +53,7 @@ _INLINE = ("b", "i")
 _HOLDS_INLINE = frozenset((*_PARAGRAPHS, "th", "td"))  # where <b> and <i> may be
 # ASCII whitespace only, as HTML: the no-break spaces of a draft's blanks stay.
 _SPACE = re.compile(r"[ \t\r\n\f]+")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class MarkupError(ValueError):
@@ -161,11 +166,13 @@ class _Reader:
             self._start_appendix(values)
         elif tag == "signer":
             self._signer(values)
+        elif tag == "figure":
+            self._figure(values)
         else:
             raise self.fail(f"unknown element <{tag}>; see notices/README.md for the vocabulary")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("letter", "signer"):
+        if tag in ("letter", "signer", "figure"):
             return
         if tag == "appendix":
             self._end_appendix()
@@ -232,6 +239,26 @@ class _Reader:
         self.parts.signers.append(
             Signer(_collapse(attrs["title"]), _collapse(attrs["name"]), attrs.get("authority", ""))
         )
+
+    def _figure(self, attrs: dict[str, str]) -> None:
+        unknown = sorted(set(attrs) - {"image", "caption", "width"})
+        if unknown:
+            raise self.fail(f"<figure> has no attribute {unknown[0]!r}: image, caption, width")
+        image = "".join(attrs.get("image", "").split())
+        try:
+            data = base64.b64decode(image, validate=True)
+        except (binascii.Error, ValueError):
+            data = b""
+        if not data.startswith(_PNG_SIGNATURE):
+            raise self.fail('<figure image="..."> must be a PNG image in base64')
+        given = attrs.get("width", "1")
+        try:
+            width = float(given)
+        except ValueError:
+            width = 0.0
+        if not 0 < width <= 1:
+            raise self.fail(f'<figure width="{given}">: a share of the text width, over 0 up to 1')
+        self.blocks().append(Figure(image, _collapse(attrs.get("caption", "")), width))
 
     def _start_table(self, attrs: dict[str, str]) -> None:
         self.rows = []

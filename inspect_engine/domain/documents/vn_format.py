@@ -92,3 +92,8 @@ def gio(hour: int, minute: int = 0) -> str:
     """A time of day: `08 giờ 00` (`8 giờ 30` reads the same; the leading zero matches the
     day's)."""
     return f"{hour:02d} giờ {minute:02d}"
+
+
+def phan_tram(share: float) -> str:
+    """0.3333 -> `33,3%` (one decimal, a comma as the decimal mark)."""
+    return f"{share * 100:.1f}".replace(".", ",") + "%"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 from inspect_engine.domain.planning.problem import Assignment, Problem
 
@@ -29,6 +30,7 @@ def check(problem: Problem, assignments: Sequence[Assignment]) -> list[str]:
         if visit.case_id not in seen:
             out.append(f"visit of {visit.unit_code} (case {visit.case_id}) has no slot")
     per_slot: Counter[tuple[str, object]] = Counter()
+    per_week: Counter[tuple[str, date]] = Counter()  # (team, Monday of the week)
     for a in assignments:
         v = visits.get(a.case_id)
         team = teams.get(a.team)
@@ -39,6 +41,7 @@ def check(problem: Problem, assignments: Sequence[Assignment]) -> list[str]:
         if a.day not in window:
             out.append(f"{who} is on {when}, not a working day of the window")
         per_slot[(a.team, a.day)] += 1
+        per_week[(a.team, a.day - timedelta(days=a.day.weekday()))] += 1
         if v is None:
             continue
         at_pin = v.pinned is not None and v.pinned == (a.team, a.day)
@@ -65,5 +68,13 @@ def check(problem: Problem, assignments: Sequence[Assignment]) -> list[str]:
             out.append(
                 f"{name} has {n} visits on {day:%d/%m/%Y}, more than its "
                 f"{team.visits_per_day} per day"
+            )
+    for (name, week), n in sorted(per_week.items()):
+        team = teams.get(name)
+        limit = team.max_visits_per_week if team is not None else None
+        if limit is not None and n > limit:
+            out.append(
+                f"{name} has {n} visits in the week from {week:%d/%m/%Y}, more than its "
+                f"max_visits_per_week of {limit}"
             )
     return out

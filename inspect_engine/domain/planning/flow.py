@@ -7,8 +7,14 @@ days, focus), and the team part of eligibility is shared through per-(E, day) no
     class --(day cost, cap |class|)--> (E, day) --(cap)--> (team, day) --> team --> sink
     visit --(move)--> class                         (only visits whose current slot is eligible)
     visit --(day cost of the current slot)--> (team, current day)
-    (team, reserve day) --> (team, reserve) --(0 up to the allowance, then reserve_excess)--> team
+    (team, day) --> (team, bucket) --(convex arcs: reserve excess)--> (team, week)
+    (team, week) --(its weekly limit; no week node without one)--> P_k (a pace week) or team
+    P_0 --(convex pace arcs)--> P_1 --> ... --> P_K-1 --(free)--> team       (even pace only)
     team --(convex balance arcs: one per capacity step, increasing cost)--> sink
+
+The arc out of P_k carries every visit of the team's pace weeks 0..k, so its convex cost is the
+pace term of that prefix. Days, buckets, weeks and prefixes nest (a bucket is a calendar week
+cut at the reserve and pace starts), which is what lets one flow carry them all together.
 
 Any integer flow decomposes into a plan (visits of a class are interchangeable, and every team
 reachable from (E, day) is open to every class with that E), and every plan is a flow of the
@@ -45,6 +51,7 @@ class Slots:
     current: list[Slot | None]  # the current slot, when it is a slot of the problem
     open_day: list[list[bool]]  # open_day[t][i]: the team works that day
     cap: list[list[int]]  # capacity left per (team, day) once fixed visits are placed
+    week_room: dict[tuple[int, int], int]  # (team, week) -> visits left under its weekly limit
     errors: list[str] = field(default_factory=list)  # pins / locked visits that cannot stand
 
     def eligible(self, v: int, t: int, i: int) -> bool:
@@ -58,6 +65,13 @@ class Slots:
         days = self.days_of[v]
         k = bisect_left(days, i)
         return k < len(days) and days[k] == i
+
+    def team_capacity(self, t: int) -> int:
+        """What team t can still take: its open slots, within its weekly limit."""
+        per_week: dict[int, int] = defaultdict(int)
+        for i, c in enumerate(self.cap[t]):
+            per_week[self.model.week_of[i]] += c
+        return sum(min(c, self.week_room.get((t, w), c)) for w, c in per_week.items())
 
 
 def _describe(visit: Visit) -> str:
@@ -160,7 +174,27 @@ def build_slots(problem: Problem, model: CostModel) -> Slots:
         )
     for t, i in over:
         cap[t][i] = 0
-    return Slots(model, fixed, free, days_of, excluded, waived, current, open_day, cap, errors)
+    week_room: dict[tuple[int, int], int] = {}
+    for t, team in enumerate(teams):
+        if team.max_visits_per_week is not None:
+            for w in range(model.n_weeks):
+                week_room[(t, w)] = team.max_visits_per_week
+    for t, i in fixed.values():
+        key = (t, model.week_of[i])
+        if key in week_room:
+            week_room[key] -= 1
+    for (t, w), room in sorted(week_room.items()):
+        limit = teams[t].max_visits_per_week
+        if room < 0 and limit is not None:
+            errors.append(
+                f"pinned and announced visits put {limit - room} visits on {teams[t].name} in "
+                f"the week from {model.mondays[w]:%d/%m/%Y}, over its max_visits_per_week of "
+                f"{limit}: move a pin"
+            )
+            week_room[(t, w)] = 0
+    return Slots(
+        model, fixed, free, days_of, excluded, waived, current, open_day, cap, week_room, errors
+    )
 
 
 @dataclass
@@ -196,6 +230,39 @@ class _Net:
         return len(self.tails) - 1
 
 
+def _convex_arcs(
+    net: _Net, tail: int, head: int, model: CostModel, t: int, b: int, fixed: int, room: int
+) -> None:
+    """Arcs carrying the k-th visit of team t in bucket b at its marginal cost, for k beyond
+    the fixed visits; runs of equal cost share one arc."""
+    run_cost, run_len = 0, 0
+    for k in range(fixed + 1, fixed + room + 1):
+        step = model.bucket_step(t, b, k)
+        if run_len and step != run_cost:
+            net.arc(tail, head, run_len, run_cost)
+            run_len = 0
+        run_cost = step
+        run_len += 1
+    if run_len:
+        net.arc(tail, head, run_len, run_cost)
+
+
+def _chain_arcs(
+    net: _Net, tail: int, head: int, model: CostModel, t: int, k: int, fixed: int, room: int
+) -> None:
+    """Arcs carrying the c-th visit of team t's first k + 1 pace weeks at its marginal cost."""
+    run_cost, run_len = 0, 0
+    for c in range(fixed + 1, fixed + room + 1):
+        step = model.pace_cost(t, k, c) - model.pace_cost(t, k, c - 1)
+        if run_len and step != run_cost:
+            net.arc(tail, head, run_len, run_cost)
+            run_len = 0
+        run_cost = step
+        run_len += 1
+    if run_len:
+        net.arc(tail, head, run_len, run_cost)
+
+
 def solve_core(problem: Problem, slots: Slots) -> CoreResult:
     """Solve the core exactly; visits it cannot place are returned in `unplaced`."""
     started = time.perf_counter()
@@ -205,32 +272,61 @@ def solve_core(problem: Problem, slots: Slots) -> CoreResult:
     net = _Net()
     constant = 0
     load = [0] * n_teams
-    rload = [0] * n_teams
+    bucket_load: dict[tuple[int, int], int] = defaultdict(int)
     for v, (t, i) in slots.fixed.items():
         constant += model.visit_cost(visits[v], t, i)
         load[t] += 1
-        rload[t] += i >= model.reserve_start
+        bucket_load[(t, model.bucket_of[i])] += 1
 
-    # Team side: team-day nodes, reserve nodes, team nodes and the convex balance arcs.
+    # Team side: team-day nodes, bucket, week and pace-chain nodes, team nodes, convex arcs.
     team_node = [net.node() for _ in range(n_teams)]
     team_day: dict[Slot, int] = {}
+    week_load: dict[tuple[int, int], int] = defaultdict(int)
+    for t, i in slots.fixed.values():
+        week_load[(t, model.week_of[i])] += 1
+    n_pace = len(model.pace_weeks)
     for t in range(n_teams):
         left = sum(slots.cap[t])
         for k in range(load[t] + 1, load[t] + left + 1):
             net.arc(team_node[t], 0, 1, model.balance_step(t, k))
         constant += model.balance_cost(t, load[t])
-        reserve_left = sum(slots.cap[t][model.reserve_start :])
-        reserve_node = net.node()
-        free_room = min(reserve_left, max(0, model.reserve_allowance[t] - rload[t]))
-        net.arc(reserve_node, team_node[t], free_room, 0)
-        net.arc(reserve_node, team_node[t], reserve_left - free_room, model.weights.reserve_excess)
-        constant += model.reserve_excess_cost(t, rload[t])
+        for b in range(len(model.bucket_kind)):
+            constant += model.bucket_cost(t, b, bucket_load[(t, b)])
+        room_of_week: dict[int, int] = defaultdict(int)
         for i in range(n_days):
-            if slots.cap[t][i] > 0:
-                node = net.node()
-                team_day[(t, i)] = node
-                head = reserve_node if i >= model.reserve_start else team_node[t]
-                net.arc(node, head, slots.cap[t][i], 0)
+            room_of_week[model.week_of[i]] += slots.cap[t][i]
+        # The pace chain: the arc out of P_k carries the team's visits of pace weeks 0..k.
+        chain = [net.node() for _ in range(n_pace)] if model.pace_table else []
+        held, room = 0, 0
+        for k, week in enumerate(model.pace_weeks if chain else ()):
+            held += week_load[(t, week)]
+            room += room_of_week[week]
+            if k + 1 < n_pace:
+                constant += model.pace_cost(t, k, held)
+                _chain_arcs(net, chain[k], chain[k + 1], model, t, k, held, room)
+            else:
+                net.arc(chain[k], team_node[t], room, 0)
+        exit_of: dict[int, int] = {}  # week -> where its visits go on
+        week_node: dict[int, int] = {}
+        bucket_node: dict[int, int] = {}
+        for i in range(n_days):
+            if slots.cap[t][i] <= 0:
+                continue
+            b, w = model.bucket_of[i], model.week_of[i]
+            if w not in exit_of:
+                pos = model.pace_pos.get(w)
+                exit_of[w] = chain[pos] if chain and pos is not None else team_node[t]
+                if (t, w) in slots.week_room:
+                    week_node[w] = net.node()
+                    net.arc(week_node[w], exit_of[w], slots.week_room[(t, w)], 0)
+            if b not in bucket_node:
+                head = week_node.get(w, exit_of[w])
+                bucket_node[b] = net.node()
+                room_b = sum(slots.cap[t][j] for j in range(i, n_days) if model.bucket_of[j] == b)
+                _convex_arcs(net, bucket_node[b], head, model, t, b, bucket_load[(t, b)], room_b)
+            node = net.node()
+            team_day[(t, i)] = node
+            net.arc(node, bucket_node[b], slots.cap[t][i], 0)
 
     # Visit side: classes of interchangeable visits, (E, day) nodes shared by a conflict set.
     class_key: dict[tuple[frozenset[int], tuple[int, ...], bool], int] = {}

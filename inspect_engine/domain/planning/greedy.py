@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from datetime import date, timedelta
 
 from inspect_engine.domain.planning.problem import Assignment, Problem
 
@@ -15,6 +16,11 @@ from inspect_engine.domain.planning.problem import Assignment, Problem
 def greedy(problem: Problem) -> list[Assignment]:
     """Each visit at its earliest day, first team with room; unplaceable ones are left out."""
     used: dict[tuple[str, object], int] = defaultdict(int)
+    weekly: dict[tuple[str, date], int] = defaultdict(int)  # (team, Monday) -> visits
+
+    def monday(day: date) -> date:
+        return day - timedelta(days=day.weekday())
+
     out: dict[int, Assignment] = {}
     for visit in problem.visits:
         fixed = visit.pinned
@@ -22,6 +28,7 @@ def greedy(problem: Problem) -> list[Assignment]:
             fixed = visit.current
         if fixed is not None:
             used[fixed] += 1
+            weekly[(fixed[0], monday(fixed[1]))] += 1
             out[visit.case_id] = Assignment(visit.case_id, fixed[0], fixed[1])
     for visit in problem.visits:
         if visit.case_id in out:
@@ -32,12 +39,15 @@ def greedy(problem: Problem) -> list[Assignment]:
             if day in visit.blackout:
                 continue
             for team in problem.teams:
+                limit = team.max_visits_per_week
                 if (
                     day not in team.unavailable
                     and visit.unit_code not in team.member_units
                     and used[(team.name, day)] < team.visits_per_day
+                    and (limit is None or weekly[(team.name, monday(day))] < limit)
                 ):
                     used[(team.name, day)] += 1
+                    weekly[(team.name, monday(day))] += 1
                     out[visit.case_id] = Assignment(visit.case_id, team.name, day)
                     placed = True
                     break

@@ -13,19 +13,19 @@ stragglers onto the teams that carry most of it; it stops after a pass without i
 at `time_limit_s`. Visits with a current slot (re-planning) are left out of `fill`: moving them
 costs `move`, which no area gain can repay, so the search moves them only into cheaper slots.
 
-Why not CP-SAT (measured by bench/planner.py, 2 cores): the alternative, bench/cpsat_lns.py, is a
-large-neighbourhood search where each step hands CP-SAT the visits of two teams over 10 working
-days (0.2 s per step), hinted with the current plan (`add_hint`). National instance (3,321
-visits, 40 teams, 106 days; lower bound 477,133), 5 s budget, same filled start; full objective
-with the area terms in brackets:
-    flow alone                      1,537,243  (1,060,110)
-    flow + fill                       534,433     (57,300)   < 0.1 s
-    flow + fill + local search        494,340     (15,000)   2.3 s, converged: 6 passes, 93k moves
-    flow + fill + CP-SAT LNS          526,631     (49,410)   5.0 s: 72 steps, 15 improving
-    local search, then CP-SAT LNS     494,054                5.0 s: 286 better for 2.8 s more
+Why not CP-SAT (measured by bench/planner.py, 2 cores shared with other work, even pace): the
+alternative, bench/cpsat_lns.py, is a large-neighbourhood search where each step hands CP-SAT
+the visits of two teams over 10 working days (0.2 s per step), hinted with the current plan
+(`add_hint`). National instance (3,321 visits, 40 teams, 106 days; lower bound 480,725), 5 s
+budget, same filled start; full objective with the area terms in brackets:
+    flow alone                      1,543,985  (1,063,260)
+    flow + fill                       551,225     (70,500)   < 0.1 s
+    flow + fill + local search        503,793     (18,120)   5.0 s: 4 passes, 72k evaluations
+    flow + fill + CP-SAT LNS          546,257     (65,520)   5.0 s: 37 steps, 9 improving
 Building each CP-SAT model in Python costs as much as solving it, so CP-SAT sees few
-neighbourhoods; the local search evaluates ~40k moves per second. The CP-SAT polish after it
-gains 0.06% for more than doubling the time, so `solve` stops at the local optimum.
+neighbourhoods; the local search evaluates ~15k moves per second. Measured with the early pace
+(before the pace terms), a CP-SAT polish after the converged local search gained 0.06% for more
+than doubling the time, so `solve` stops at the local search.
 """
 
 from __future__ import annotations
@@ -74,7 +74,10 @@ class LocalSearch:
         self.vpd = [t.visits_per_day for t in problem.teams]
         self.occ: dict[Slot, list[int]] = defaultdict(list)
         self.load = [0] * n_teams
-        self.rload = [0] * n_teams
+        n_buckets, n_weeks = len(model.bucket_kind), model.n_weeks
+        self.bload = [[0] * n_buckets for _ in range(n_teams)]  # visits per (team, bucket)
+        self.wload = [[0] * n_weeks for _ in range(n_teams)]  # visits per (team, week)
+        self.wlimit = [t.max_visits_per_week for t in problem.teams]
         areas = sorted({v.area for v in problem.visits if v.area})
         aid = {a: k for k, a in enumerate(areas)}
         self.area = [aid.get(v.area, -1) for v in problem.visits]
@@ -99,7 +102,8 @@ class LocalSearch:
         self.team[v], self.day[v] = t, i
         self.occ[(t, i)].append(v)
         self.load[t] += 1
-        self.rload[t] += i >= self.model.reserve_start
+        self.bload[t][self.model.bucket_of[i]] += 1
+        self.wload[t][self.model.week_of[i]] += 1
         a = self.area[v]
         if a >= 0:
             self.cnt[a][t] += 1
@@ -111,7 +115,8 @@ class LocalSearch:
         t, i = self.team[v], self.day[v]
         self.occ[(t, i)].remove(v)
         self.load[t] -= 1
-        self.rload[t] -= i >= self.model.reserve_start
+        self.bload[t][self.model.bucket_of[i]] -= 1
+        self.wload[t][self.model.week_of[i]] -= 1
         a = self.area[v]
         if a >= 0:
             self.cnt[a][t] -= 1
@@ -130,25 +135,33 @@ class LocalSearch:
         return self.w * (p[-1] - p[0] + 2 - len(self.dist[(a, t)]))
 
     def team_cost(self, t: int) -> int:
-        return self.bal[t][self.load[t]] + self.model.reserve_excess_cost(t, self.rload[t])
+        """Balance and pace terms of team t (they change only when a move changes its loads)."""
+        return self.bal[t][self.load[t]] + self.model.pace_of_loads(t, self.wload[t])
+
+    def bucket_cost(self, t: int, b: int) -> int:
+        return self.model.bucket_cost(t, b, self.bload[t][b])
 
     def visit_cost(self, v: int) -> int:
         return self.model.visit_cost(self.problem.visits[v], self.team[v], self.day[v])
 
     def total(self) -> int:
         n_areas = sum(1 for row in self.cnt if any(row))
+        n_buckets = len(self.model.bucket_kind)
         return (
             sum(self.visit_cost(v) for v in range(len(self.team)))
             + sum(self.team_cost(t) for t in range(len(self.load)))
+            + sum(self.bucket_cost(t, b) for t in range(len(self.load)) for b in range(n_buckets))
             + sum(self.pair_cost(a, t) for a, t in list(self.pos))
             - self.w * n_areas
         )
 
-    def _local(self, vs: list[int], teams: set[int]) -> int:
+    def _local(self, vs: list[int], teams: set[int], buckets: set[Slot] | None = None) -> int:
+        """The terms a change of `vs` can touch (a swap keeps every bucket's load)."""
         pairs = {(self.area[v], t) for v in vs for t in teams if self.area[v] >= 0}
         return (
             sum(self.visit_cost(v) for v in vs)
-            + sum(self.team_cost(t) for t in teams)
+            + (sum(self.team_cost(t) for t in teams) if buckets else 0)
+            + sum(self.bucket_cost(t, b) for t, b in buckets or ())
             + sum(self.pair_cost(a, t) for a, t in pairs)
         )
 
@@ -160,13 +173,20 @@ class LocalSearch:
             return False
         if not self.slots.eligible(v, t, i):
             return False
-        self.evaluations += 1
         old = (self.team[v], self.day[v])
+        week = self.model.week_of[i]
+        limit = self.wlimit[t]
+        same_week = (old[0], self.model.week_of[old[1]]) == (t, week)
+        if limit is not None and not same_week and self.wload[t][week] >= limit:
+            return False
+        self.evaluations += 1
         teams = {old[0], t}
-        before = self._local([v], teams)
+        bucket_of = self.model.bucket_of
+        buckets = {(old[0], bucket_of[old[1]]), (t, bucket_of[i])}
+        before = self._local([v], teams, buckets)
         self._remove(v)
         self._add(v, t, i)
-        if self._local([v], teams) < before:
+        if self._local([v], teams, buckets) < before:
             return True
         self._remove(v)
         self._add(v, *old)

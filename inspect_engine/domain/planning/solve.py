@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from types import MappingProxyType
 
 from inspect_engine.domain.planning.flow import Slots, build_slots, solve_core
@@ -20,6 +21,7 @@ from inspect_engine.domain.planning.problem import (
     Infeasible,
     Problem,
     Solution,
+    Weights,
     area_cost,
     core_cost,
 )
@@ -84,10 +86,16 @@ def precheck(problem: Problem, slots: Slots) -> list[str]:
     capacity = sum(
         t.visits_per_day * sum(o) for t, o in zip(problem.teams, slots.open_day, strict=True)
     )
+    limited = len(slots.fixed) + sum(slots.team_capacity(t) for t in range(n_teams))
     if len(problem.visits) > capacity:
         reasons.append(
             f"needs {len(problem.visits)} visit slots (team-days × visits per day), {capacity} "
             "available in window after team unavailability: add a team or widen the window"
+        )
+    elif len(problem.visits) > limited:
+        reasons.append(
+            f"needs {len(problem.visits)} visit slots, {limited} available in window under the "
+            "teams' max_visits_per_week: raise a limit, add a team or widen the window"
         )
     elif days:
         # Visits that cannot happen before day k need the slots from k on (Hall's condition).
@@ -136,6 +144,15 @@ def _diagnose(problem: Problem, slots: Slots, unplaced: list[int]) -> list[str]:
     return reasons
 
 
+def fewest_moves(problem: Problem) -> int:
+    """The fewest visits any valid plan must move: the same exact flow, costing 1 per move and
+    nothing else (so the figure does not depend on how the preferences are weighed)."""
+    weights = Weights(0, 0, 0, 1, 0, 0, 0, 0)
+    counting = replace(problem, weights=weights, pace="early")
+    model = CostModel(counting)
+    return solve_core(counting, build_slots(counting, model)).optimum
+
+
 def solve(problem: Problem) -> Solution:
     """Plan every visit: exact core by min-cost flow, then area grouping within time_limit_s."""
     started = time.perf_counter()
@@ -157,13 +174,13 @@ def solve(problem: Problem) -> Solution:
         Assignment(v.case_id, problem.teams[t].name, problem.days[i])
         for v, (t, i) in zip(problem.visits, plan, strict=True)
     )
-    core_part = core_cost(problem, assignments)
-    full = core_part + area_cost(problem, assignments)
+    core_part = core_cost(problem, assignments, model)
+    full = core_part + area_cost(problem, assignments, model)
     flow_assignments = [
         Assignment(v.case_id, problem.teams[t].name, problem.days[i])
         for v, (t, i) in zip(problem.visits, flow_plan, strict=True)
     ]
-    flow_core = core_cost(problem, flow_assignments)
+    flow_core = core_cost(problem, flow_assignments, model)
     if flow_core != core.optimum:  # the decomposition must reproduce the flow's cost
         raise RuntimeError(f"flow cost {core.optimum} != plan core cost {flow_core}")
     moved = tuple(
@@ -171,6 +188,7 @@ def solve(problem: Problem) -> Solution:
         for v, a in zip(problem.visits, assignments, strict=True)
         if v.current is not None and v.current != (a.team, a.day)
     )
+    min_moves = fewest_moves(problem) if any(v.current for v in problem.visits) else 0
     capacity = sum(model.capacity)
     stats = dict(core.stats)
     stats.update(refine_stats)
@@ -178,18 +196,23 @@ def solve(problem: Problem) -> Solution:
         {
             "total_s": time.perf_counter() - started,
             "refine_s": refined - flow_done,
-            "flow_area_terms": float(area_cost(problem, flow_assignments)),
+            "flow_area_terms": float(area_cost(problem, flow_assignments, model)),
             "area_terms": float(full - core_part),
             "utilisation": len(problem.visits) / capacity if capacity else 0.0,
         }
     )
+    # The move term is a rule, reported as `moved` against `min_moves`; the bound stays valid
+    # without it for every plan that moves no more visits than this one.
+    moves = problem.weights.move * len(moved)
+    preferences, bound = full - moves, core.optimum - moves
     return Solution(
         assignments=assignments,
-        objective=full,
+        objective=preferences,
         core_objective=core.optimum,
-        lower_bound=core.optimum,
-        gap=(full - core.optimum) / max(1, full),
+        lower_bound=bound,
+        gap=(preferences - bound) / max(1, preferences),
         core_gap=0.0,
         moved=moved,
+        min_moves=min_moves,
         stats=MappingProxyType(stats),
     )

@@ -18,7 +18,9 @@ from inspect_engine.domain.workflow.context import GuardContext
 SEVERITIES = ("none", "minor", "major", "serious")
 FINDINGS_TRIGGERS = frozenset({"record_findings", "reinspect_fail"})
 SUBMISSION_TRIGGER = "receive_submission"
-_DRAFT_FINDING_KEYS = frozenset({"area", "severity", "text", "reinspection", "remedy"})
+# `model`: the finding is a model or initiative worth spreading (mô hình, sáng kiến), which the
+# campaign's report lists; optional, so definitions and events from before it stay valid.
+_DRAFT_FINDING_KEYS = frozenset({"area", "severity", "text", "reinspection", "remedy", "model"})
 _REMEDY_KEYS = frozenset({"finding", "remedy", "due_working_days"})
 
 
@@ -268,7 +270,7 @@ def shortcomings(findings: Sequence[Mapping[str, Any]]) -> list[int]:
 
 def require_draft_findings(ctx: GuardContext) -> list[str]:
     """`findings`: a non-empty list of {area: one of the campaign's content areas, severity,
-    text, reinspection?: bool, remedy?: text}."""
+    text, reinspection?: bool, remedy?: text, model?: bool}."""
     items = ctx.payload.get("findings")
     if not isinstance(items, list) or not items:
         return ["findings must be a non-empty list"]
@@ -294,6 +296,8 @@ def require_draft_findings(ctx: GuardContext) -> list[str]:
             problems.append(f"{path}.reinspection must be true or false")
         if "remedy" in item and not is_text(item["remedy"]):
             problems.append(f"{path}.remedy must be a non-empty string")
+        if "model" in item and not isinstance(item["model"], bool):
+            problems.append(f"{path}.model must be true or false")
     return problems
 
 

@@ -25,7 +25,7 @@ from inspect_engine.domain.documents.kinds import Kind
 from inspect_engine.services.case_facts import campaign_spec
 
 DEFAULT_ATTENDEES = ("Lãnh đạo đơn vị", "Công chức phụ trách công tác cải cách hành chính")
-_TYPE_TITLES = {"TB": "Thông báo", "QĐ": "Quyết định", "BB": "Biên bản"}
+_TYPE_TITLES = {"TB": "Thông báo", "QĐ": "Quyết định", "BB": "Biên bản", "BC": "Báo cáo"}
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class PlannedVisit:
     notice_due: dt.date
     evidence_due: dt.date
     pinned: bool
+    address: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -47,6 +48,7 @@ class PlannedVisit:
             "notice_due": self.notice_due.isoformat(),
             "evidence_due": self.evidence_due.isoformat(),
             "pinned": self.pinned,
+            "address": self.address,
         }
 
 
@@ -84,6 +86,7 @@ class PlanningContext:
             notice_due=notice_due,
             evidence_due=evidence_due,
             pinned=case.pin_date is not None,
+            address=unit.address,
         )
 
     def stored_visits(self, team: str | None = None) -> list[PlannedVisit]:
@@ -174,6 +177,7 @@ def build_problem(
             visits_per_day=t.visits_per_day,
             unavailable=frozenset(ctx.team_off.get(t.name, ())),
             member_units=t.member_units,
+            max_visits_per_week=t.max_visits_per_week,
         )
         for t in spec.teams
     )
@@ -212,4 +216,5 @@ def build_problem(
         reserve_weeks=spec.planning.reserve_weeks,
         force=force,
         time_limit_s=time_limit,
+        pace="early" if spec.planning.pace == "early" else "even",
     )

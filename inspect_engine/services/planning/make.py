@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import bindparam, update
+from sqlmodel import Session
 
 from inspect_engine.domain import planning
 from inspect_engine.domain.workflow.model import RESCHEDULE_TRIGGER
@@ -20,8 +21,11 @@ from inspect_engine.services.planning.context import (
     PlannedVisit,
     PlanningContext,
     build_problem,
+    earliest_visit,
     load_context,
 )
+from inspect_engine.services.planning.views import latest_run
+from inspect_engine.services.planning.weeks import TeamWeek, pace_weeks, reserve_start
 from inspect_engine.storage.event_store import EventStore, StaleCase, WriteConflict
 from inspect_engine.storage.tables import CaseRow, PlanRunRow
 from inspect_engine.storage.uow import UnitOfWork
@@ -31,6 +35,9 @@ PLANNER_ACTOR = "planner"
 
 @dataclass(frozen=True)
 class PlanReport:
+    """A plan as made: its visits and how good it is. `objective`, `lower_bound` and `gap` are
+    on the preference terms; the moves are `moved` against `min_moves`."""
+
     campaign_key: str
     as_of: date
     visits: list[PlannedVisit]
@@ -41,6 +48,24 @@ class PlanReport:
     seconds: float
     capacity: dict[str, int]
     focus_codes: frozenset[str] = field(default_factory=frozenset)
+    pace: str = "even"
+    min_moves: int = 0
+    weeks: list[TeamWeek] = field(default_factory=list)  # the pace span's team weeks
+    reserve_start: date | None = None
+    reserve_slots: int = 0
+    replan: bool = False
+
+    def reserve_visits(self) -> int:
+        start = self.reserve_start
+        return 0 if start is None else sum(1 for v in self.visits if v.date >= start)
+
+    def busiest_week(self) -> TeamWeek | None:
+        """The team week of the pace span with the most visits (fullest first on a tie)."""
+        return max(self.weeks, key=lambda w: (w.visits, w.visits / w.slots), default=None)
+
+    def quietest_week(self) -> TeamWeek | None:
+        """The team week of the pace span with the fewest visits (emptiest first on a tie)."""
+        return min(self.weeks, key=lambda w: (w.visits, w.visits / w.slots), default=None)
 
     def per_month_and_team(self) -> dict[str, Counter[str]]:
         table: dict[str, Counter[str]] = defaultdict(Counter)
@@ -93,7 +118,6 @@ def make_plan(
 
     Infeasible input raises CheckFailed with what is short; nothing is stored then.
     """
-    as_of = as_of or local_today(clock)
     with uow:
         session = uow.session
         ctx = load_context(session, key)
@@ -102,31 +126,35 @@ def make_plan(
         already = [c for c in ctx.cases if c.visit_date is not None]
         if already and not replan:
             raise InputError(
-                f"campaign {key!r} already has a plan ({len(already)} visits): "
-                "use --replan to change it with as few moves as possible",
-                field="--replan",
+                f"campaign {key!r} already has a plan ({len(already)} visits): pass --replan "
+                "to change it with as few moves as possible"
             )
         if force and not replan:
             raise InputError("--force only applies with --replan", field="--force")
-        problem = build_problem(ctx, as_of, replan=replan, force=force, time_limit=time_limit)
+        planned_from = as_of or local_today(clock)
+        problem = build_problem(
+            ctx, planned_from, replan=replan, force=force, time_limit=time_limit
+        )
         started = time.perf_counter()
         try:
             solution = planning.solve(problem)
         except planning.Infeasible as exc:
             raise CheckFailed(
-                f"campaign {key} cannot be planned: " + "; ".join(exc.reasons)
+                f"campaign {key} cannot be planned: "
+                + "; ".join(exc.reasons)
+                + ("" if as_of else _from_today(session, key, planned_from))
             ) from None
         seconds = time.perf_counter() - started
         moved = _store(uow, ctx, solution, replan=replan, clock=clock)
         session.add(
             PlanRunRow(
                 campaign_key=key,
-                as_of=as_of,
+                as_of=planned_from,
                 replan=replan,
                 forced=force,
                 visits=len(solution.assignments),
                 moved=len(moved),
-                objective=solution.objective,
+                objective=solution.objective,  # the preference terms, as printed
                 lower_bound=solution.lower_bound,
                 gap=solution.gap,
                 seconds=seconds,
@@ -134,7 +162,19 @@ def make_plan(
             )
         )
         uow.commit()
-    return _report(ctx, as_of, solution, moved, seconds)
+    return replace(
+        _report(ctx, planned_from, solution, moved, seconds, problem.pace), replan=replan
+    )
+
+
+def _from_today(session: Session, key: str, today: date) -> str:
+    """What to say when a plan from today (no --as-of) cannot be made."""
+    last = latest_run(session, key)
+    hint = f" (the last plan was made as of {last.as_of:%d/%m/%Y})" if last else ""
+    return (
+        f"; planned from today, {today:%d/%m/%Y}, as --as-of was not given: pass --as-of DATE "
+        f"to plan from another day{hint}"
+    )
 
 
 def _store(
@@ -207,6 +247,7 @@ def _report(
     solution: planning.Solution,
     moved: list[int],
     seconds: float,
+    pace: str,
 ) -> PlanReport:
     by_id = {c.id: c for c in ctx.cases}
     visits = [ctx.visit(by_id[a.case_id], a.team, a.day) for a in solution.assignments]
@@ -215,6 +256,15 @@ def _report(
         t.name: t.visits_per_day * sum(1 for d in days if d not in ctx.team_off.get(t.name, ()))
         for t in ctx.spec.teams
     }
+    reserve = reserve_start(ctx)
+    reserve_slots = 0
+    if reserve is not None:
+        reserve_slots = sum(
+            t.visits_per_day
+            for t in ctx.spec.teams
+            for d in days
+            if d >= reserve and d not in ctx.team_off.get(t.name, ())
+        )
     focus = frozenset(
         c.unit_code for c in ctx.cases if ctx.spec.is_focus(ctx.units[c.unit_code].sectors)
     )
@@ -229,4 +279,9 @@ def _report(
         seconds,
         capacity,
         focus,
+        pace,
+        solution.min_moves,
+        pace_weeks(ctx, visits, earliest_visit(ctx.spec, ctx.calendar, as_of)),
+        reserve,
+        reserve_slots,
     )

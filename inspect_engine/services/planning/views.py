@@ -25,7 +25,7 @@ def planned_visits(uow: UnitOfWork, key: str, team: str | None = None) -> list[P
     return ctx.stored_visits(team)
 
 
-def _latest_run(session: Session, key: str) -> PlanRunRow | None:
+def latest_run(session: Session, key: str) -> PlanRunRow | None:
     query = (
         select(PlanRunRow)
         .where(PlanRunRow.campaign_key == key)
@@ -39,7 +39,7 @@ def check_plan(uow: UnitOfWork, key: str) -> list[str]:
     """Every hard constraint the stored plan breaks, checked independently of the solver."""
     with uow:
         ctx = load_context(uow.session, key)
-        run = _latest_run(uow.session, key)
+        run = latest_run(uow.session, key)
     if run is None:
         raise InputError(f"campaign {key!r} has no plan yet: run `inspect-engine plan {key}`")
     problem = build_problem(ctx, run.as_of, replan=True, force=False, time_limit=0)
