@@ -12,11 +12,12 @@ worker per file (services/worker/lock.py).
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Connection, Date, and_, bindparam, exists, or_, select, update
 
 from inspect_engine.domain.deadlines import FIRED, PENDING
 from inspect_engine.storage.tables import CaseRow, DeadlineRow
@@ -70,29 +71,13 @@ class DeadlineStore:
         while it waits on it), pending or fired, of the cases in that state, due in
         [due_from, due_to] (either end open), with the case's workflow name and version. (A
         cancelled or replaced deadline is never the last of a case still waiting on it.)"""
-        case = _case.alias("c")
-        later = _deadline.alias("later")
-        waits = or_(*(and_(_deadline.c.kind == k, case.c.state == s) for k, s in waiting.items()))
-        query = (
-            select(_deadline, case.c.workflow_name, case.c.workflow_version)
-            .join(case, case.c.id == _deadline.c.case_id)
-            .where(
-                _deadline.c.campaign_key == campaign_key,
-                _deadline.c.status.in_((PENDING, FIRED)),
-                waits,
-                ~exists().where(
-                    later.c.case_id == _deadline.c.case_id,
-                    later.c.kind == _deadline.c.kind,
-                    later.c.id > _deadline.c.id,
-                ),
-            )
-            .order_by(_deadline.c.case_id, _deadline.c.id)
-        )
-        if due_from is not None:
-            query = query.where(_deadline.c.due >= due_from)
-        if due_to is not None:
-            query = query.where(_deadline.c.due <= due_to)
-        return [(DeadlineRecord(*row[:-2]), row[-2], row[-1]) for row in self.conn.execute(query)]
+        params = {
+            "key": campaign_key,
+            "due_from": due_from or date.min,
+            "due_to": due_to or date.max,
+        }
+        rows = self.conn.execute(_waited_statement(tuple(sorted(waiting.items()))), params)
+        return [(DeadlineRecord(*row[:-2]), row[-2], row[-1]) for row in rows]
 
     def claim_due(self, campaign_key: str, before: date, limit: int) -> Sequence[DeadlineRecord]:
         """Up to `limit` pending deadlines of the campaign due before `before`, oldest first,
@@ -129,3 +114,29 @@ class DeadlineStore:
 
 class LostClaim(Exception):
     """A claimed deadline changed under its claim: a bug, or a writer outside the engine."""
+
+
+@functools.cache
+def _waited_statement(waiting: tuple[tuple[str, str], ...]) -> Any:
+    """`waited_on`'s statement for one set of kinds and states, built once: a sweep runs it
+    twice, and building it cost more than running it."""
+    case = _case.alias("c")
+    later = _deadline.alias("later")
+    waits = or_(*(and_(_deadline.c.kind == k, case.c.state == s) for k, s in waiting))
+    return (
+        select(_deadline, case.c.workflow_name, case.c.workflow_version)
+        .join(case, case.c.id == _deadline.c.case_id)
+        .where(
+            _deadline.c.campaign_key == bindparam("key"),
+            _deadline.c.status.in_((PENDING, FIRED)),
+            waits,
+            _deadline.c.due >= bindparam("due_from", type_=Date),
+            _deadline.c.due <= bindparam("due_to", type_=Date),
+            ~exists().where(
+                later.c.case_id == _deadline.c.case_id,
+                later.c.kind == _deadline.c.kind,
+                later.c.id > _deadline.c.id,
+            ),
+        )
+        .order_by(_deadline.c.case_id, _deadline.c.id)
+    )

@@ -331,6 +331,10 @@ def _collapse(text: str) -> str:
 
 def _trim(runs: list[Run]) -> tuple[Run, ...]:
     """Collapse whitespace across runs as HTML does, dropping what is left empty."""
+    if len(runs) == 1:  # most paragraphs: one run, the same as the loop below makes of it
+        run = runs[0]
+        text = _SPACE.sub(" ", run.text).strip(" ")
+        return (Run(text, run.bold, run.italic),) if text else ()
     out: list[Run] = []
     previous_space = True  # no space at the start of a paragraph
     for run in runs:
