@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
+from inspect_engine.domain.agency_codes import agency_code_problem
 from inspect_engine.domain.calendar import parse_date_range, parse_vn_date
 from inspect_engine.domain.campaign.model import (
     ANNOUNCEMENT_FORMS,
@@ -247,7 +248,8 @@ class _Reader:
 
     def issuer(self, data: Mapping[str, Any]) -> Issuer:
         fields = ("parent_body", "body", "body_code", "place", "signer_title", "signer_name")
-        self.table(data, "issuer", (*fields, "signer_authority", "drafting_unit", "contact"))
+        optional = ("signer_authority", "drafting_unit", "contact", "agency_code")
+        self.table(data, "issuer", (*fields, *optional))
         values = {name: self.text(data, "issuer", name) for name in fields}
         contact = None
         if "contact" in data:
@@ -262,11 +264,15 @@ class _Reader:
                     for k in ("position", "phone", "email")
                 ),
             )
+        agency_code = self.text(data, "issuer", "agency_code", "")
+        if agency_code and (problem := agency_code_problem(agency_code)):
+            raise self.fail("issuer.agency_code", problem)
         return Issuer(
             **values,
             signer_authority=self.text(data, "issuer", "signer_authority", ""),
             drafting_unit=self.text(data, "issuer", "drafting_unit", ""),
             contact=contact,
+            agency_code=agency_code,
         )
 
     def notices(self, data: Mapping[str, Any]) -> NoticeSettings:
