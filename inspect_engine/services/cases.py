@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inspect_engine.domain.deadlines import changes_of
 from inspect_engine.domain.events import OPEN_TRIGGER, Event, as_utc, seal
+from inspect_engine.domain.input_limits import actor_problem, payload_problem
 from inspect_engine.domain.workflow.machine import (
     CaseModel,
     check_requirements,
@@ -193,7 +194,11 @@ def apply_request(
     A `reschedule` moves the case's planned visit too (the plan follows), unless the caller
     stores the slots itself (`follow_reschedule=False`: the planner).
     """
+    if problem := actor_problem(request.actor):
+        raise InputError(problem, field="--actor")
     payload = dict(request.payload or {})
+    if problem := payload_problem(payload):
+        raise InputError(problem, field="data")
     if ASSESSED in payload:
         raise InputError(f"{ASSESSED!r} is recorded by the engine: leave it out of the data")
     check_role(defn, request.trigger, request.role)
