@@ -9,6 +9,8 @@ the audit verifies, and every row that follows from the events follows from them
   fired one names the `deadline` event that fired it;
 - each document of a case has exactly one `issue_document` event naming it (its number and
   content hash), and each such event names a stored document;
+- the plan: no team has more visits on a day than its `visits_per_day`, or in a week than its
+  `max_visits_per_week` (moves by people check it as the planner does);
 - the number register (of the whole database: the tests keep one campaign in it): in each
   (issuer, year, series) sequence no number is held twice, the register's counter is the
   highest number held, and the numbers the register handed out run without a hole from 1 (or
@@ -29,6 +31,7 @@ from inspect_engine.domain.deadlines import CANCELLED, FIRED, PENDING, SUPERSEDE
 from inspect_engine.domain.documents.kinds import DECISION
 from inspect_engine.domain.events import Event
 from inspect_engine.services.audit import verify_campaign
+from inspect_engine.services.case_facts import campaign_spec
 from inspect_engine.storage.event_store import EventStore
 
 ISSUE_TRIGGER = "issue_document"
@@ -45,6 +48,7 @@ def problems(db_url: str, key: str) -> list[str]:
             found += deadline_problems(conn, key, events)
             found += document_problems(conn, key, events)
             found += register_problems(conn, key)
+            found += plan_problems(conn, key)
     return found
 
 
@@ -194,4 +198,29 @@ def register_problems(conn: Connection, key: str) -> list[str]:
         if every != list(range(start, (counter or top) + 1)):
             holes = sorted(set(range(start, (counter or top) + 1)) - set(every))
             found.append(f"register {name}: numbers {start}..{counter} have holes {holes[:10]}")
+    return found
+
+
+def plan_problems(conn: Connection, key: str) -> list[str]:
+    """Each team's planned visits within its limits a day and a week."""
+    spec, _ = campaign_spec(conn, key)
+    rows = conn.execute(
+        text(
+            "SELECT plan_team, visit_date, count(*) FROM inspection_case WHERE campaign_key = :k "
+            "AND plan_team IS NOT NULL AND visit_date IS NOT NULL GROUP BY plan_team, visit_date"
+        ),
+        {"k": key},
+    ).all()
+    teams = {t.name: t for t in spec.teams}
+    found = []
+    weeks: Counter[tuple[str, int, int]] = Counter()
+    for team, day, n in rows:
+        day = _day(day)
+        weeks[(team, *day.isocalendar()[:2])] += n
+        if n > teams[team].visits_per_day:
+            found.append(f"{team} has {n} visits on {day}, {teams[team].visits_per_day} a day")
+    for (team, year, week), n in sorted(weeks.items()):
+        limit = teams[team].max_visits_per_week
+        if limit is not None and n > limit:
+            found.append(f"{team} has {n} visits in week {week} of {year}, at most {limit}")
     return found

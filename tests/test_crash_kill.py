@@ -188,9 +188,18 @@ def bulk_commands(folder: Path) -> list[list[str]]:
     who = ["--actor", LEAD, "--role", "team_lead"]
     return [
         ["case", "advance-all", KEY, "announce", "--state", "planned", *who],
-        ["case", "advance-all", KEY, "cancel", "--state", "announced", *who,
-         "--data-file", str(reason)],
-    ]  # fmt: skip
+        [
+            "case",
+            "advance-all",
+            KEY,
+            "cancel",
+            "--state",
+            "announced",
+            *who,
+            "--data-file",
+            str(reason),
+        ],
+    ]
 
 
 def batches_applied(url: str) -> int:

@@ -223,6 +223,11 @@ def apply_request(
         calls = (*transition.effects, *(() if stays else defn.state(model.state).on_enter))
         effects = effects_of(calls, lambda: ctx.facts, payload, at)
     if follow_reschedule and transition.trigger == RESCHEDULE_TRIGGER:
+        # The campaign's append lock before the case row's, the order every writer takes
+        # (tests/test_load.py: an issuer holding it deadlocked with a move that updated the row
+        # first), and before the slot is checked, so that two moves to one day take turns and
+        # the second sees the first (PostgreSQL reads each statement's snapshot after the lock).
+        store.lock_campaign(head.campaign_key)
         follow_visit(store.conn, head, payload, ctx.facts)
     event = batch.add(
         Event(
