@@ -14,7 +14,7 @@ import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +228,33 @@ def verify_against(uow: UnitOfWork, anchor: Mapping[str, Any]) -> list[Problem]:
 
 def anchor_time(anchor: Mapping[str, Any]) -> datetime:
     return datetime.fromisoformat(str(anchor["taken_at"]))
+
+
+@dataclass(frozen=True)
+class AnchorSchedule:
+    """The worker's anchoring: a new anchor of each campaign in `folder/<key>/` once the last
+    one is `every` old and the chain has moved since."""
+
+    folder: Path
+    every: timedelta
+    key: AnchorKey
+
+
+def anchor_if_due(uow: UnitOfWork, campaign_key: str, schedule: AnchorSchedule,
+                  *, clock: Clock = utc_now) -> Path | None:  # fmt: skip
+    """Write the campaign's anchor when one is due; the file written, or None."""
+    folder = schedule.folder / campaign_key
+    now = as_utc(clock())
+    latest = max(folder.glob("*.json"), default=None)  # named by time: the last sorts last
+    if latest is not None:
+        previous = orjson.loads(latest.read_bytes())
+        if now - anchor_time(previous) < schedule.every:
+            return None
+        with uow:
+            head = EventStore(uow.connection).chain_head(campaign_key)
+        if head[0] == previous["chain"]["seq"]:
+            return None  # nothing happened since: the last anchor still covers all
+    made = make_anchor(uow, campaign_key, schedule.key, clock=clock)
+    out = folder / f"{now:%Y%m%dT%H%M%SZ}.json"
+    write_anchor(made, out)
+    return out

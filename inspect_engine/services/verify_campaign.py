@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
@@ -52,6 +53,18 @@ from inspect_engine.storage.tables import (
     WorkflowRow,
 )
 from inspect_engine.storage.uow import UnitOfWork
+
+
+# Parsing is a pure function of the text, so it is cached by the text itself: an edited text
+# is another key and is parsed afresh (the worker and the tests verify again and again).
+@lru_cache(maxsize=32)
+def _campaign(source_text: str, label: str) -> CampaignSpec:
+    return parse_campaign(source_text, label)
+
+
+@lru_cache(maxsize=32)
+def _definition(source_text: str, label: str) -> WorkflowDefinition:
+    return parse_definition(source_text, label)
 
 
 @dataclass(frozen=True)
@@ -228,7 +241,7 @@ def _spec_problems(
             )
         )
     try:
-        spec = parse_campaign(campaign.source_text, f"campaign {campaign.key} (stored)")
+        spec = _campaign(campaign.source_text, f"campaign {campaign.key} (stored)")
     except InspectError as exc:
         problems.append(Problem(None, None, f"the stored campaign file no longer reads: {exc}"))
         return None
@@ -264,7 +277,7 @@ def _definitions(
             problems.append(Problem(None, None, f"{label} is not stored"))
             continue
         try:
-            defn = parse_definition(row.source_text, f"{name} v{version} (stored)")
+            defn = _definition(row.source_text, f"{name} v{version} (stored)")
         except InspectError as exc:
             problems.append(Problem(None, None, f"{label}: the stored text no longer reads: {exc}"))
             continue
