@@ -113,7 +113,10 @@ def campaign_chain_problems(events: Sequence[Event]) -> tuple[list[Problem], lis
 
 
 def explain_gaps(
-    gaps: Sequence[Gap], by_case: Mapping[int, Sequence[Event]], heads: Mapping[int, int]
+    gaps: Sequence[Gap],
+    by_case: Mapping[int, Sequence[Event]],
+    heads: Mapping[int, int],
+    emptied: Sequence[int] = (),
 ) -> list[Problem]:
     """Each removed campaign position, named by the case it belonged to: a case whose chain
     misses an event between two events around that position, or whose row's head (`heads`:
@@ -121,7 +124,7 @@ def explain_gaps(
     with its row) is the campaign's."""
     problems = []
     for gap in gaps:
-        owner = _owner(gap, by_case, heads)
+        owner = _owner(gap, by_case, heads) or ((emptied[0], 1) if emptied else None)
         span = (
             f"position {gap.first}"
             if gap.first == gap.last

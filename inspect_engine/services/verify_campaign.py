@@ -99,7 +99,9 @@ def check_campaign(uow: UnitOfWork, key: str) -> Checked:
         case_events.sort(key=lambda e: e.seq)
     chain, gaps = campaign_chain_problems(events)
     problems += chain
-    problems += explain_gaps(gaps, by_case, {r.id: r.last_seq for r in rows})
+    problems += explain_gaps(
+        gaps, by_case, {r.id: r.last_seq for r in rows}, [r.id for r in rows if r.id not in by_case]
+    )
     deadlines = _deadlines(conn, key)
     documents = _documents(conn, key)
     calendar = spec.working_calendar() if spec is not None else None
@@ -172,6 +174,9 @@ def _case_checks(
     deadlines: Sequence[DeadlineRowState],
     documents: Sequence[DocumentRowState],
 ) -> list[Problem]:
+    if not events:  # one finding: the documents and deadlines it explained go with it
+        held = f" ({len(documents)} documents, {len(deadlines)} deadlines had it as source)"
+        return [Problem(row.id, 1, "has no events: its history was removed" + held)]
     problems = case_chain_problems(row.id, events)
     state, replay = replay_problems(row.id, events, lambda n, v: definitions.get((n, v)))
     problems += replay
