@@ -11,6 +11,7 @@ stored still extends the anchored one: re-sealed, truncated or inserted history 
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,7 +58,16 @@ def load_key(given: Path | None = None) -> AnchorKey:
     path = user_data_dir() / KEY_FILE
     if path.exists():
         return AnchorKey(_read_key(path), path, created=False)
-    key = Ed25519PrivateKey.generate()
+    return create_key(path)
+
+
+def create_key(path: Path, *, seed: bytes | None = None) -> AnchorKey:
+    """A new Ed25519 key in a new file that only its owner can read; random, or derived from
+    `seed` (the demo's, so that its output repeats: never for real anchors)."""
+    if seed is None:
+        key = Ed25519PrivateKey.generate()
+    else:
+        key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(seed).digest())
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -152,8 +162,6 @@ def read_anchor(path: Path, *, trusted_key: str | None = None) -> dict[str, Any]
 
 def key_id(public_b64: str) -> str:
     """A short name for a public key, to compare by eye."""
-    import hashlib
-
     return hashlib.sha256(base64.b64decode(public_b64)).hexdigest()[:16]
 
 
