@@ -15,7 +15,7 @@ from inspect_engine.domain.submissions import RETURN_WORKING_DAYS
 from inspect_engine.domain.workflow.yaml_loader import parse_definition
 from tests.conftest import REPO, Cli
 from tests.test_workflow_v2 import CALENDAR, LEAD, UNIT, advance, delivery, history, visit_of
-from tests.test_workflow_v2 import planned as planned  # noqa: F401  (the fixture)
+from tests.test_workflow_v2 import planned as planned
 
 V3 = REPO / "workflows" / "cchc-inspection" / "v3.yaml"
 V4 = REPO / "workflows" / "cchc-inspection" / "v4.yaml"
@@ -61,14 +61,13 @@ def test_v4_return_alternatives() -> None:
         (("returns_appendices",), "announced"),
         ((), "="),
     ]
-    restarts = [
-        (c.effect, dict(c.args)) for c in from_submitted[0].effects
-    ]
+    restarts = [(c.effect, dict(c.args)) for c in from_submitted[0].effects]
     assert restarts == [
         ("start_deadline", {"deadline": "submission_due", "from": "data.assessed.resubmit_by"})
     ]
     assert v4.transitions_for("return_submission", "announced")[0].dest == "="
-    assert all("returned_submission" in t.requires for t in v4.transitions if t.trigger == "return_submission")
+    returns = [t for t in v4.transitions if t.trigger == "return_submission"]
+    assert all("returned_submission" in t.requires for t in returns)
 
 
 def _deadlines(cli: Cli, case: int) -> list[dict[str, Any]]:
@@ -79,7 +78,7 @@ def _deadlines(cli: Cli, case: int) -> list[dict[str, Any]]:
 
 
 def test_a_returned_appendix_is_awaited_again_then_accepted(
-    planned: Cli,  # noqa: F811
+    planned: Cli,
     tmp_path: Path,
 ) -> None:
     visit = visit_of(planned, "STP")
@@ -137,9 +136,10 @@ def test_a_returned_appendix_is_awaited_again_then_accepted(
     assert (assessed["due"], assessed["on_time"]) == (again.isoformat(), True)
     resent_seq = history(planned, case)[-1]["seq"]
     old = {"returned": {"submission": seq + 0, "appendices": ["Phụ lục 2"], "reason": "x"}}
-    assert "already returned" in advance(
-        planned, tmp_path, case, "return_submission", LEAD, old
-    ).stderr
+    assert (
+        "already returned"
+        in advance(planned, tmp_path, case, "return_submission", LEAD, old).stderr
+    )
     accept = {"accepted": {"submission": resent_seq, "note": "Đã đủ"}}
     accepted = advance(planned, tmp_path, case, "accept_submission", LEAD, accept)
     assert accepted.exit_code == 0 and "submitted -> submitted" in accepted.stdout
@@ -148,7 +148,7 @@ def test_a_returned_appendix_is_awaited_again_then_accepted(
 
 
 def test_a_return_names_the_latest_delivery_of_an_appendix(
-    planned: Cli,  # noqa: F811
+    planned: Cli,
     tmp_path: Path,
 ) -> None:
     visit = visit_of(planned, "STP")
@@ -175,7 +175,7 @@ def test_a_return_names_the_latest_delivery_of_an_appendix(
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_documents_only_delivery_is_returned_without_awaiting_anything(
-    planned: Cli,  # noqa: F811
+    planned: Cli,
     tmp_path: Path,
 ) -> None:
     visit = visit_of(planned, "SYT")

@@ -22,13 +22,14 @@ def _target(
     """The delivery a review names (its event's position in the case), still to be reviewed."""
     seq = review.get("submission")
     if isinstance(seq, bool) or not isinstance(seq, int):
-        return None, [f"{path}.submission must be the event number of a delivery (receive_submission)"]
+        return None, [f"{path}.submission must be the event number of a delivery"]
     found = submissions.of_history(ctx.history).delivery(seq)
     if found is None:
         return None, [f"{path}.submission: event {seq} of this case is not a delivery"]
     if found.review != submissions.PENDING:
         done = "accepted" if found.review == submissions.ACCEPTED else "returned"
-        return None, [f"{path}.submission: delivery {seq} was already {done} (event {found.reviewed_seq})"]
+        when = f"event {found.reviewed_seq}"
+        return None, [f"{path}.submission: delivery {seq} was already {done} ({when})"]
     return found, []
 
 
@@ -105,4 +106,3 @@ def returns_appendices(ctx: GuardContext) -> bool:
     """The return names appendices: they are awaited again (else only documents went back)."""
     review = ctx.payload.get("returned")
     return isinstance(review, Mapping) and bool(review.get("appendices"))
-
