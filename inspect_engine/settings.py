@@ -39,6 +39,17 @@ def default_workflows_dirs() -> tuple[Path, ...]:
     return (*(Path(p) for p in extra.split(os.pathsep) if p), data_dir("workflows"))
 
 
+def user_data_dir() -> Path:
+    """The engine's own folder for what is kept off the database (the portal's secret and its
+    uploads): `INSPECT_DATA_DIR`, else `$XDG_DATA_HOME/inspect-engine`, else
+    `~/.local/share/inspect-engine`."""
+    given = os.environ.get("INSPECT_DATA_DIR")
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "inspect-engine"
+
+
 @dataclass(frozen=True)
 class Settings:
     db_url: str = field(default_factory=default_db_url)

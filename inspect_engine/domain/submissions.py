@@ -17,6 +17,8 @@ RETURN_TRIGGER = "return_submission"
 # own submission due date when that is later: a return never makes the unit's date earlier.
 RETURN_WORKING_DAYS = 3
 
+REVIEW_TRIGGERS = (ACCEPT_TRIGGER, RETURN_TRIGGER)
+
 PENDING, ACCEPTED, RETURNED = "pending", "accepted", "returned"
 
 
