@@ -93,12 +93,12 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(given, expected)
 
 
-# Checked against when the name is unknown, so a wrong name costs what a wrong password does.
-_DUMMY = hash_password("not a password of anyone")
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+# Checked against when the name is unknown, so a wrong name costs what a wrong password does.
+_DUMMY = hash_password("not a password of anyone")
 
 
 def check_password(password: str) -> str:
