@@ -101,3 +101,19 @@ def events_of(world: World, case_id: int) -> list[Any]:
 
 def payload_json(event: Any) -> str:
     return json.dumps(event.payload, ensure_ascii=False)
+
+
+def copy_world(world: World, folder: Path) -> World:
+    """The same world in another folder (its own database file, uploads and clock): a test
+    may change it freely."""
+    import shutil
+
+    source = Path(world.db_url.removeprefix("sqlite:///"))
+    shutil.copy(source, folder / "portal.db")
+    return World(
+        f"sqlite:///{folder / 'portal.db'}",
+        Clock(world.clock.now),
+        folder / "uploads",
+        dict(world.cases),
+        dict(world.tokens),
+    )

@@ -98,6 +98,7 @@ def create_app(portal: Portal) -> Starlette:
         middleware=[Middleware(AccessLog, log=portal.log), Middleware(SecurityHeaders)],
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
+    app.router.redirect_slashes = False  # a path is what it is: no redirects to guess with
     app.state.portal = portal
     return app
 
