@@ -76,8 +76,8 @@ def test_an_upload_of_several_files_is_one_delivery_with_their_hashes(site: Site
     workbook = site.world.forms("STP", FILLED)
     scan = b"%PDF-1.4 signed report"
     photo = b"\x89PNG\r\n\x1a\n a photo of the notice board"
-    seq = _delivered(upload(client, base, [("phu-luc STP.xlsx", workbook), ("bao-cao.pdf", scan),
-                                           ("anh.png", photo)], note="Kính gửi Đoàn kiểm tra"))  # fmt: skip
+    files = [("phu-luc STP.xlsx", workbook), ("bao-cao.pdf", scan), ("anh.png", photo)]
+    seq = _delivered(upload(client, base, files, note="Kính gửi Đoàn kiểm tra"))
     event = events_of(site.world, site.world.cases["STP"])[-1]
     assert (event.seq, event.trigger, event.actor, event.role) == (
         seq, "receive_submission", "STP", "unit"
