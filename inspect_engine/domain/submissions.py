@@ -34,6 +34,7 @@ class Delivery:
     figures_as_of: str | None
     files: tuple[Mapping[str, Any], ...]
     on_time: bool | None
+    number: int = 0  # 1 for the case's first delivery, 2 for the next...
     review: str = PENDING  # pending | accepted | returned
     returned: tuple[str, ...] = ()  # the appendices a return named
     reason: str = ""  # why it was returned (or the lead's note on accepting)
@@ -117,6 +118,7 @@ def fold(events: Iterable[tuple[int, str, Mapping[str, Any], str]]) -> Submissio
                     on_time=assessed.get("on_time")
                     if isinstance(assessed.get("on_time"), bool)
                     else None,
+                    number=len(out.deliveries) + 1,
                 )
             )
         elif trigger in (ACCEPT_TRIGGER, RETURN_TRIGGER):

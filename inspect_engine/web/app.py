@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from inspect_engine.services.clock import Clock, utc_now
@@ -92,6 +92,11 @@ def create_app(portal: Portal) -> Starlette:
         *unit_routes.routes(),
         *lead_routes.routes(),
         Mount("/static", app=StaticFiles(directory=static), name="static"),
+        # Browsers ask for it on every page the portal does not declare one (the board).
+        Route(
+            "/favicon.ico",
+            lambda request: FileResponse(static / "favicon.svg", media_type="image/svg+xml"),
+        ),
     ]
     app = Starlette(
         routes=routes,
