@@ -248,3 +248,22 @@ def test_portal_commands_issue_links_and_manage_accounts(
     ]  # fmt: skip
     assert cli("portal", "user", "disable", "an.nv").exit_code == 0
     assert json.loads(cli("portal", "user", "list", "--json").stdout)[0]["disabled"] is True
+
+
+def test_the_demo_opens_the_portal_in_one_call(world: World) -> None:
+    from inspect_engine.services.portal.access import portal_access
+
+    here = "http://127.0.0.1:8000"
+    opened = {"base_url": here, "secret": SECRET, "clock": world.clock}
+    with world.runtime().unit_of_work() as uow:
+        first = portal_access(uow, KEY, "SNV", lead="demo.lead", password="mật khẩu demo 2026",
+                              **opened)  # type: ignore[arg-type]  # fmt: skip
+        again = portal_access(uow, KEY, "SNV", lead="demo.lead", password="khác hẳn 123456",
+                              **opened)  # type: ignore[arg-type]  # fmt: skip
+    assert first.url.startswith(f"{here}/u/") and first.unit_name == "Sở Nội vụ"
+    assert (first.lead_created, again.lead_created) == (True, False)
+    with world.runtime().database() as units_of_work:
+        site = Site(world, world.portal(units_of_work))
+        assert site.client().get(again.url.removeprefix(here)).status_code == 200
+        assert site.client().get(first.url.removeprefix(here)).status_code == 403
+        sign_in(site.client(), "demo.lead", "mật khẩu demo 2026")
