@@ -191,3 +191,24 @@ def test_a_documents_only_delivery_is_returned_without_awaiting_anything(
     event = history(planned, case)[-1]
     assert "resubmit_by" not in event["payload"]["assessed"]
     assert not any(e["effect"] == "start_deadline" for e in event["effects"])
+
+
+def test_case_show_says_what_a_review_decided() -> None:
+    from datetime import UTC, datetime
+
+    from inspect_engine.domain.event_summary import summarize
+    from inspect_engine.domain.events import Event
+
+    def event(trigger: str, payload: dict[str, Any]) -> Event:
+        at = datetime(2026, 8, 3, tzinfo=UTC)
+        return Event("k", 1, 6, trigger, "submitted", "announced", "binh.tt", "team_lead", at,
+                     payload, "cchc-inspection", 4)  # fmt: skip
+
+    back = {"submission": 5, "appendices": ["Phụ lục 1"], "reason": "Thiếu số"}
+    assessed = {"resubmit_by": "2026-08-10", "missing_appendices": ["Phụ lục 1"]}
+    returned = {"returned": back, "assessed": assessed}
+    assert summarize(event("return_submission", returned)) == (
+        "delivery 5 returned (Phụ lục 1): Thiếu số; due again 10/08/2026"
+    )
+    accepted = {"accepted": {"submission": 7, "note": "Đủ"}}
+    assert summarize(event("accept_submission", accepted)) == "delivery 7 accepted: Đủ"
