@@ -19,7 +19,10 @@ from inspect_engine.cli.common import (
 )
 
 app = new_app("Portal: the units' links, the accounts of leads and auditors (docs/portal.md).")
-users = new_app("Accounts that sign in to the portal: team leads act, auditors read.")
+users = new_app(
+    "Accounts that sign in to the portal: team leads act, auditors read.\n\n"
+    "Example: inspect-engine portal user list"
+)
 app.add_typer(users, name="user")
 
 UNIT = typer.Argument(..., metavar="UNIT", help="Unit code (e.g. STP).")
@@ -114,10 +117,10 @@ def user_add(
     name: str = typer.Argument(..., metavar="NAME", help="Sign-in name, e.g. binh.tt."),
     role: str = typer.Option(..., "--role", help="lead (acts as team_lead) or auditor (reads)."),
 ) -> None:
-    """Add an account; its password is read from the terminal (twice) or from stdin, and kept
-    as a salted scrypt hash. At least 10 characters.
+    """Add an account; its password (at least 10 characters) is typed twice at the terminal, or
+    read from the first line of stdin (a script pipes it in), and kept as a salted scrypt hash.
 
-    Example: printf '%s\\n' "$PASSWORD" | inspect-engine portal user add binh.tt --role lead
+    Example: inspect-engine portal user add binh.tt --role lead
     """
     from inspect_engine.services.portal import accounts
 
@@ -162,7 +165,7 @@ def user_password(
 ) -> None:
     """Set a new password (from the terminal or stdin); the account's sessions end.
 
-    Example: printf '%s\\n' "$PASSWORD" | inspect-engine portal user password binh.tt
+    Example: inspect-engine portal user password binh.tt
     """
     from inspect_engine.services.portal import accounts
 
