@@ -90,6 +90,20 @@ def _reason(p: Mapping[str, Any]) -> str:
     return str(p.get("reason", ""))
 
 
+def _accepted(p: Mapping[str, Any]) -> str:
+    a = p.get("accepted", {})
+    note = f": {a['note']}" if a.get("note") else ""
+    return f"delivery {a.get('submission')} accepted{note}"
+
+
+def _returned(p: Mapping[str, Any]) -> str:
+    r, assessed = p.get("returned", {}), p.get("assessed", {})
+    codes = ", ".join(r.get("appendices", [])) or "its documents"
+    again = assessed.get("resubmit_by")
+    due = f"; due again {_day(again)}" if again else ""
+    return f"delivery {r.get('submission')} returned ({codes}): {r.get('reason', '')}{due}"
+
+
 _BY_TRIGGER: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
     "open": _open,
     "reschedule": _reschedule,
@@ -105,6 +119,8 @@ _BY_TRIGGER: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
     "deadline": _deadline,
     "mark_submission_late": _deadline,
     "cancel": _reason,
+    "accept_submission": _accepted,
+    "return_submission": _returned,
 }
 
 

@@ -121,6 +121,58 @@ def write_forms(uow: UnitOfWork, case_id: int, templates_dir: Path | None) -> by
     return write_form(case_forms(uow, case_id, templates_dir).sheets)
 
 
+@dataclass(frozen=True)
+class FilledForms:
+    """A filled workbook, checked: the appendices its sheets deliver and their figures."""
+
+    unit_code: str
+    document: str  # the file's name
+    rows: tuple[tuple[str, int], ...]  # (appendix code, filled rows) of each sheet received
+    figures: Mapping[str, Any]
+
+    @property
+    def appendices(self) -> list[str]:
+        return [code for code, _ in self.rows]
+
+
+def read_filled_forms(
+    uow: UnitOfWork, case_id: int, data: bytes, name: str, templates_dir: Path | None
+) -> FilledForms:
+    """Check a filled workbook against the case's forms, all of it, without recording anything.
+    `name` is what errors name (the path, or an uploaded file's name)."""
+    forms = case_forms(uow, case_id, templates_dir)
+    filled = read_form(data, name, forms.sheets)
+    received = filled.filled
+    if not received:
+        raise InputError("no row is filled in: nothing to record", source=name)
+    return FilledForms(
+        unit_code=forms.unit_code,
+        document=Path(name).name,
+        rows=tuple((s.code, len(s.rows)) for s in received),
+        figures=filled.figures(),
+    )
+
+
+def record_submission(
+    uow: UnitOfWork,
+    case_id: int,
+    submission: Mapping[str, Any],
+    *,
+    actor: str,
+    role: str,
+    clock: Clock = utc_now,
+) -> tuple[Advanced, dict[str, Any]]:
+    """Record a delivery (`receive_submission`) and return it with what the engine assessed
+    of it (on time or late, what is still missing). The workflow may refuse it: nothing is
+    recorded then."""
+    request = Request(SUBMISSION_TRIGGER, actor, role, {"submission": dict(submission)})
+    done = advance(uow, case_id, request, clock=clock)
+    with uow:
+        events = EventStore(uow.connection).events(case_id)
+    event = next(e for e in events if e.seq == done.seq)
+    return done, dict(event.payload.get("assessed", {}))
+
+
 def import_evidence(
     uow: UnitOfWork,
     case_id: int,
@@ -130,6 +182,7 @@ def import_evidence(
     role: str,
     received_on: date | None,
     templates_dir: Path | None,
+    figures_as_of: date | None = None,
     clock: Clock = utc_now,
 ) -> EvidenceImport:
     """Check the whole workbook, then record it as one delivery: `receive_submission` with the
@@ -137,33 +190,29 @@ def import_evidence(
     file or refused by the workflow, leaves the case as it was.
 
     `actor` defaults to the unit's code when the unit itself (`role` "unit") delivers;
-    `received_on` to today in Vietnam."""
-    data = read_file(path)
-    forms = case_forms(uow, case_id, templates_dir)
-    filled = read_form(data, str(path), forms.sheets)
-    received = filled.filled
-    if not received:
-        raise InputError("no row is filled in: nothing to record", source=str(path))
+    `received_on` to today in Vietnam; `figures_as_of` is the day the figures are counted up
+    to, when the unit says."""
+    filled = read_filled_forms(uow, case_id, read_file(path), str(path), templates_dir)
     if actor is None:
         if role != "unit":
             raise InputError(f"say who records it as {role}", field="--actor")
-        actor = forms.unit_code
+        actor = filled.unit_code
     day = received_on or local_today(clock)
-    submission = {
+    submission: dict[str, Any] = {
         "received_on": day.isoformat(),
-        "appendices": [s.code for s in received],
+        "appendices": filled.appendices,
         "documents": [path.name],
-        "figures": filled.figures(),
+        "figures": dict(filled.figures),
     }
-    request = Request(SUBMISSION_TRIGGER, actor, role, {"submission": submission})
-    done = advance(uow, case_id, request, clock=clock)
-    with uow:
-        events = EventStore(uow.connection).events(case_id)
-    event = next(e for e in events if e.seq == done.seq)
+    if figures_as_of is not None:
+        submission["figures_as_of"] = figures_as_of.isoformat()
+    done, assessed = record_submission(
+        uow, case_id, submission, actor=actor, role=role, clock=clock
+    )
     return EvidenceImport(
         advanced=done,
         received_on=day,
         document=path.name,
-        rows=tuple((s.code, len(s.rows)) for s in received),
-        assessed=dict(event.payload.get("assessed", {})),
+        rows=filled.rows,
+        assessed=assessed,
     )
