@@ -23,7 +23,7 @@ from inspect_engine.domain.documents import edxml
 from inspect_engine.domain.documents.edxml import XLSX, Attachment, Organ
 from inspect_engine.domain.documents.letter import Letter
 from inspect_engine.services.notices import rendering
-from tests.conftest import EXAMPLES, Cli
+from tests.conftest import EXAMPLES, HANOI, Cli
 from tests.edxml_packages import STP, answering, reply_xml, status_xml
 from tests.letters import announcement
 from tests.test_evidence import FILLED, PL1, announced, case_of, events, fill, hanoi  # noqa: F401
@@ -236,6 +236,22 @@ def test_a_unit_without_an_agency_code_gets_no_package_and_the_others_are_writte
     assert (out / "danh-sach-van-ban.csv").is_file()
 
 
+def test_an_issuer_without_an_agency_code_writes_no_package(cli: Cli, tmp_path: Path) -> None:
+    campaign = HANOI.read_text(encoding="utf-8")
+    line = next(x for x in campaign.splitlines() if x.startswith("agency_code"))
+    path = tmp_path / "hanoi-2026.toml"
+    path.write_text(campaign.replace(line + "\n", ""), encoding="utf-8")
+    assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
+    assert cli("campaign", "create", str(path)).exit_code == 0
+    done = packaged(cli, tmp_path / "axis")
+    assert done.exit_code == 2
+    assert done.stderr.strip() == (
+        "error: campaign hanoi-2026's [issuer] has no agency_code (its mã định danh), the sender "
+        "of every edXML package: give it in the campaign file (docs/campaign-format.md)"
+    )
+    assert not list((tmp_path / "axis").rglob("*.edxml"))
+
+
 def test_the_service_writes_one_units_packages(
     stp_announced: tuple[Cli, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -361,6 +377,13 @@ def test_a_refusal_keeps_its_reason_and_each_status_is_its_own_event(
         (
             lambda doc: status_xml(_answering(doc), "03", timestamp="hôm qua"),
             "Timestamp 'hôm qua' is not a date and time",
+        ),
+        (
+            lambda doc: (
+                b'<!DOCTYPE edXML [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                + status_xml(_answering(doc), "03").split(b"?>", 1)[1]
+            ),
+            "status.edxml:1: a DOCTYPE is not allowed",
         ),
     ],
 )
