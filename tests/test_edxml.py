@@ -27,6 +27,7 @@ from tests.conftest import EXAMPLES, HANOI, Cli
 from tests.edxml_packages import STP, answering, reply_xml, status_xml
 from tests.letters import announcement
 from tests.test_evidence import FILLED, PL1, announced, case_of, events, fill, hanoi  # noqa: F401
+from tests.test_workflow_v2 import free_day
 
 NS = {"e": edxml.NS, "xlink": edxml.XLINK}
 LEAD = ("--actor", "Trần Thị Bình", "--role", "team_lead")
@@ -203,13 +204,42 @@ def test_only_documents_sent_to_a_unit_get_a_package_and_the_index_lists_them(
     cli, doc = stp_announced
     done = packaged(cli, tmp_path)
     assert done.exit_code == 0, done.stderr
-    assert "4 documents in 1 folders" in done.stdout and "1 edXML packages" in done.stdout
+    assert "4 documents in 1 folders" in done.stdout and "1 edXML package;" in done.stdout
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.edxml")) == [
         package_of(tmp_path, doc).relative_to(tmp_path).as_posix()
     ]  # the team decisions go to their members, not to an agency on the axis
     index = (tmp_path / "danh-sach-van-ban.csv").read_text("utf-8-sig").splitlines()
     [row] = [line for line in index if doc["number"] in line]
     assert row.endswith(".edxml") and package_of(tmp_path, doc).name in row
+
+
+def test_a_moved_visits_notice_is_due_by_the_new_date_and_carries_only_its_pdf(
+    stp_announced: tuple[Cli, dict[str, Any]], tmp_path: Path
+) -> None:
+    cli, first = stp_announced
+    visit = next(v for v in json.loads(cli("plan", "show", "hanoi-2026", "--json").stdout)
+                 if v["unit_code"] == "STP")  # fmt: skip
+    move = tmp_path / "move.json"
+    later = free_day(cli, visit["team"], "2026-10-26")
+    move.write_text(json.dumps({"visit_date": later, "reason": "Đơn vị đề nghị"}), "utf-8")
+    moved = cli("case", "advance", str(visit["case_id"]), "reschedule", "--data-file", str(move),
+                *LEAD)  # fmt: skip
+    assert moved.exit_code == 0, moved.stderr
+    [notice] = [d for d in issued(cli) if d["kind"] == "thong-bao-doi-lich"]
+    assert packaged(cli, tmp_path / "axis").exit_code == 0
+    plan = json.loads(cli("plan", "show", "hanoi-2026", "--json").stdout)
+    due = date.fromisoformat(next(v for v in plan if v["unit_code"] == "STP")["evidence_due"])
+    assert due.isoformat() != visit["evidence_due"]
+    dues = {}
+    for doc in (first, notice):
+        root = parse(package_of(tmp_path / "axis", doc))
+        dues[doc["kind"]] = text(root, "//e:MessageHeader/e:DueDate")
+        kinds = sorted(attachments(root))
+        assert kinds == ([edxml.PDF, XLSX] if doc is first else [edxml.PDF])
+    assert dues == {
+        "thong-bao-kiem-tra": visit["evidence_due"].replace("-", "/"),
+        "thong-bao-doi-lich": f"{due:%Y/%m/%d}",
+    }
 
 
 def test_a_unit_without_an_agency_code_gets_no_package_and_the_others_are_written(

@@ -279,7 +279,7 @@ def package(
     zipped = service.zip_folders(out) if as_zip else 0
     said = f"{len(found)} documents in {folders} folders under {out}"
     if with_edxml:
-        said += f", {len(packages)} edXML packages"
+        said += f", {len(packages)} edXML package" + ("" if len(packages) == 1 else "s")
     say(said + (f" ({zipped} ZIP files)" if as_zip else "") + f"; index {index}")
     if refused is not None:
         raise refused

@@ -118,9 +118,8 @@ def write_edxml(
     paths = []
     for i, (record, pdf) in enumerate(zip(records, pdfs, strict=True), start=1):
         unit = recipients[_case(record)]
-        package = build_package(
-            record, spec, sender, unit, pdf, forms.get(_case(record)), history[_case(record)]
-        )
+        workbook = forms.get(_case(record)) if record.kind in WITH_FORMS else None
+        package = build_package(record, spec, sender, unit, pdf, workbook, history[_case(record)])
         path = out / folder_name(unit.unit_code, unit.name) / f"{file_stem(record)}.{EXTENSION}"
         _write(path, package_xml(package))
         paths.append(path)
@@ -193,7 +192,7 @@ def build_package(
         signer=edxml.Signer(signer.authority, _position(signer.title, spec), signer.name),
         due_date=due_date(record, history),
         to_places=places,
-        promulgation_amount=len(places),
+        promulgation_amount=len(places) or None,  # a Biên bản has no Nơi nhận
         page_amount=pdf_pages(pdf),
         appendixes=tuple(f"{a.label}: {a.title}" for a in letter.appendices),
         attachments=tuple(attachments),
