@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from inspect_engine.domain.agency_codes import agency_code_problem
-from inspect_engine.domain.text import clean
+from inspect_engine.domain.text import clean, control_character
 from inspect_engine.errors import InputError
 
 CSV_HEADER = ("code", "name", "kind", "parent_code", "sectors", "area")
@@ -71,8 +72,7 @@ def parse_units_csv(
         )
     units: dict[str, Unit] = {}
     lines: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in _rows(reader, source):
         if not any(cell.strip() for cell in row):
             continue
         unit = _parse_row(row, source, line, kinds, extra)
@@ -99,6 +99,21 @@ def parse_units_csv(
     return sorted(units.values(), key=lambda u: _depth(u.code, parents))
 
 
+def _rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row with its line; a cell past the csv module's limit (128 KiB, far past any name)
+    is bad input on its line, not a traceback."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(
+                f"unreadable CSV: {exc}", source=source, line=reader.line_num
+            ) from None
+        yield reader.line_num, row
+
+
 def _decode(data: bytes, source: str) -> str:
     try:
         text = data.decode("utf-8")
@@ -119,6 +134,9 @@ def _parse_row(
     width = len(CSV_HEADER) + len(extra)
     if len(row) != width:
         raise InputError(f"expected {width} columns, found {len(row)}", source=source, line=line)
+    for column, cell in zip((*CSV_HEADER, *extra), row, strict=True):
+        if found := control_character(cell):
+            raise InputError(f"control character {found}", source=source, line=line, field=column)
     code, name, kind, parent, sectors, area = (clean(cell) for cell in row[: len(CSV_HEADER)])
     optional = dict(zip(extra, (clean(cell) for cell in row[len(CSV_HEADER) :]), strict=True))
     address, agency_code = optional.get(ADDRESS), optional.get(AGENCY_CODE)
