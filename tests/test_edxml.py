@@ -362,6 +362,8 @@ def test_a_status_is_recorded_once_in_the_case_history(
     assert again.exit_code == 0 and "already recorded" in again.stdout
     assert events(cli, case) == after
     assert cli("case", "verify", "hanoi-2026").exit_code == 0
+    audited = cli("audit", "verify", "hanoi-2026")
+    assert audited.exit_code == 0, audited.stdout + audited.stderr
 
 
 def test_a_refusal_keeps_its_reason_and_each_status_is_its_own_event(
@@ -495,7 +497,8 @@ def test_a_reply_package_is_recorded_as_the_units_delivery(
     assert json.loads(cli("case", "show", str(case), "--json").stdout)["state"] == "submitted"
     said = cli("case", "show", str(case)).stdout
     assert "received Phụ lục 1, Phụ lục 2, Phụ lục 3" in said
-    assert cli("case", "verify", "hanoi-2026").exit_code == 0
+    audited = cli("audit", "verify", "hanoi-2026")
+    assert audited.exit_code == 0, audited.stdout + audited.stderr
 
 
 def _without_attachments(data: bytes) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any
 from inspect_engine.documents.edxml_xml import read_statuses
 from inspect_engine.domain.documents.edxml import Status
 from inspect_engine.domain.events import Event
+from inspect_engine.domain.input_limits import actor_problem, payload_problem
 from inspect_engine.domain.workflow.model import AXIS_STATUS_TRIGGER
 from inspect_engine.errors import InputError
 from inspect_engine.services.cases import Batch
@@ -77,6 +78,9 @@ def import_statuses(
             head = heads[case_id]
             _check_sender(uow, status, head, record.number, source)
             payload = _payload(status, record.id, record.kind, record.number, source)
+            problem = actor_problem(status.sender.organ_id) or payload_problem(payload)
+            if problem:
+                raise InputError(problem, source=source, line=status.line)
             key = _key(payload["axis_status"])
             if key in seen[case_id]:
                 earlier = seen[case_id][key]
