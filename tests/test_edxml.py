@@ -364,6 +364,9 @@ def test_a_status_is_recorded_once_in_the_case_history(
     assert cli("case", "verify", "hanoi-2026").exit_code == 0
     audited = cli("audit", "verify", "hanoi-2026")
     assert audited.exit_code == 0, audited.stdout + audited.stderr
+    board = tmp_path / "board.html"
+    assert cli("board", "hanoi-2026", "--out", str(board)).exit_code == 0
+    assert f"Trục liên thông: Đã tiếp nhận {doc['number']}" in board.read_text("utf-8")
 
 
 def test_a_refusal_keeps_its_reason_and_each_status_is_its_own_event(
