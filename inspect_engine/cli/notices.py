@@ -219,36 +219,107 @@ def package(
     ctx: typer.Context,
     key: str = CAMPAIGN_KEY,
     out: Path = typer.Option(..., "--out", help="Folder to write the package to."),
-    formats: str = FORMATS,
+    formats: str = typer.Option(
+        "docx,pdf",
+        "--format",
+        help="Comma-separated: docx, pdf, html, and edxml for the document axis (QCVN 102).",
+    ),
     as_zip: bool = typer.Option(False, "--zip", help="One ZIP per unit instead of a folder."),
 ) -> None:
     """Write every issued document, one folder (or ZIP) per unit, with an index CSV.
 
     Files are named date_number_kind (2026-08-05_05-TB-SNV_thong-bao-kiem-tra.pdf) in
-    folders named code_name in ASCII, so a records clerk can upload them as they are.
+    folders named code_name in ASCII, so a records clerk can upload them as they are. With
+    edxml, each document sent to a unit is also one edXML package (.edxml) for the e-office
+    system to sign and send on the document axis: its PDF and, for the inspection notice, the
+    unit's forms inside (docs/edxml.md). A unit without an agency code gets no package: the
+    rest is written, then one line names the units and the command exits 2.
 
-    Example: inspect-engine notices package hanoi-2026 --out ./delivery --zip
+    Example: inspect-engine notices package hanoi-2026 --out ./delivery --format edxml
     """
     from rich.progress import Progress
 
+    from inspect_engine.services.notices import edxml, records, rendering
     from inspect_engine.services.notices import package as service
-    from inspect_engine.services.notices import records, rendering
 
-    fmts = rendering.parse_formats(formats)
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    with_edxml = edxml.EXTENSION in wanted
+    rest = [f for f in wanted if f != edxml.EXTENSION]
+    fmts = rendering.parse_formats(",".join(rest)) if rest or not with_edxml else ()
     service.ensure_folder(out)
     with unit_of_work(ctx) as uow:
         found = [r for r in records.list_documents(uow, key) if r.status == "issued"]
         units = records.case_units(uow, key)
     jobs = service.jobs_for(found, units, out, fmts)
+    refused: edxml.MissingAgencyCodes | None = None
+    packages: list[Path] = []
     with Progress(transient=True) as bar:
-        task = bar.add_task("rendering", total=len(jobs))
-        rendering.render_all(jobs, progress=lambda done, total: bar.update(task, completed=done))
-    with unit_of_work(ctx) as uow:
-        service.write_forms(uow, key, out, units)
-    index = service.write_index(out, found, units, fmts)
+        if jobs:
+            task = bar.add_task("rendering", total=len(jobs))
+            rendering.render_all(
+                jobs, progress=lambda done, total: bar.update(task, completed=done)
+            )
+        if with_edxml:
+            step = bar.add_task("edXML", total=None)
+
+            def advanced(done: int, total: int) -> None:
+                bar.update(step, completed=done, total=total)
+
+            with unit_of_work(ctx) as uow:
+                try:
+                    packages = edxml.write_edxml(uow, key, out, progress=advanced).paths
+                except edxml.MissingAgencyCodes as exc:  # what was written is still indexed
+                    packages, refused = exc.written.paths, exc
+    if fmts:
+        with unit_of_work(ctx) as uow:
+            service.write_forms(uow, key, out, units)
+    listed = [*fmts, edxml.EXTENSION] if with_edxml else list(fmts)
+    index = service.write_index(out, found, units, listed)
+    folders = len({j.path.parent for j in jobs} | {p.parent for p in packages})
     zipped = service.zip_folders(out) if as_zip else 0
-    say(f"{len(found)} documents in {len({j.path.parent for j in jobs})} folders under {out}"
-        + (f" ({zipped} ZIP files)" if as_zip else "") + f"; index {index}")  # fmt: skip
+    said = f"{len(found)} documents in {folders} folders under {out}"
+    if with_edxml:
+        said += f", {len(packages)} edXML package" + ("" if len(packages) == 1 else "s")
+    say(said + (f" ({zipped} ZIP files)" if as_zip else "") + f"; index {index}")
+    if refused is not None:
+        raise refused
+
+
+@app.command("import-status")
+def import_status(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(
+        ..., metavar="FILE...", help="Status packages (.edxml) from the document axis."
+    ),
+    as_json: bool = AS_JSON,
+) -> None:
+    """Record the document axis's status packages in the case histories: what the unit's
+    e-office system did with a document sent to it (QCVN 102 status codes: 01 arrived,
+    02 refused with a reason, 03 accepted, 04 assigned, 05 in progress, 06 done).
+
+    Each status is an axis_status event on the document's case; the state does not change.
+    A status imported again is recorded once. A status for a document this database did not
+    issue, or any bad file: one line naming the file and line, exit 2, nothing recorded.
+
+    Example: inspect-engine notices import-status inbox/status_acceptance_03.edxml
+    """
+    from inspect_engine.services.notices.axis_status import import_statuses
+
+    rt = runtime(ctx)
+    with rt.unit_of_work() as uow:
+        done = import_statuses(uow, files, clock=rt.clock)
+    if as_json:
+        print_json([d.to_json() for d in done])
+        return
+    for d in done:
+        what = f"{d.number}: {d.code} {d.name.lower()}"
+        if d.status == "refused":
+            what += f" ({d.description or 'no reason given'})"
+        recorded = f"event {d.seq}" if d.new else f"already recorded (event {d.seq})"
+        say(f"case {d.case_id} ({d.unit_code}): {what}, {recorded}")
+    new = sum(d.new for d in done)
+    noun = "status" if len(done) == 1 else "statuses"
+    say(f"{len(done)} {noun}: {new} recorded, {len(done) - new} already recorded")
 
 
 @app.command("number")

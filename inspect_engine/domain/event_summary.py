@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from inspect_engine.domain.events import Event
@@ -86,6 +86,22 @@ def _deadline(p: Mapping[str, Any]) -> str:
     return f"{d.get('kind', '?')} of {_day(d.get('due'))} passed"
 
 
+def _axis_status(p: Mapping[str, Any]) -> str:
+    """What the recipient's e-office system did with a document: a refusal with its reason."""
+    s = p.get("axis_status", {})
+    number = s.get("document", {}).get("number", "?")
+    said = f"{number}: {s.get('code', '?')} {str(s.get('name', '')).lower()}".rstrip()
+    if s.get("status") == "refused":
+        said += f": {s.get('description') or 'no reason given'}"
+    sender = s.get("from", {}).get("name") or s.get("from", {}).get("organ_id", "")
+    try:
+        moment = datetime.fromisoformat(str(s.get("timestamp")))
+        when = f"{moment:%d/%m/%Y %H:%M}"
+    except ValueError:
+        when = str(s.get("timestamp", ""))
+    return f"{said} ({', '.join(x for x in (sender, when) if x)})"
+
+
 def _reason(p: Mapping[str, Any]) -> str:
     return str(p.get("reason", ""))
 
@@ -117,6 +133,7 @@ _BY_TRIGGER: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
     "report_remediation": _remediation,
     "issue_document": _document,
     "deadline": _deadline,
+    "axis_status": _axis_status,
     "mark_submission_late": _deadline,
     "cancel": _reason,
     "accept_submission": _accepted,

@@ -4,7 +4,7 @@ audited event). The forms are defined in a template folder's `forms.toml` (docs/
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,7 +12,14 @@ from typing import Any
 
 from inspect_engine.documents.xlsx_forms import read_form, write_form
 from inspect_engine.domain.campaign.appendices import appendices_for
-from inspect_engine.domain.documents.forms import FormDef, FormSheet, form_sheet, parse_forms
+from inspect_engine.domain.documents.forms import (
+    FilledForm,
+    FilledSheet,
+    FormDef,
+    FormSheet,
+    form_sheet,
+    parse_forms,
+)
 from inspect_engine.domain.workflow.inspection_rules import SUBMISSION_TRIGGER
 from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services.campaigns import load_campaign
@@ -43,9 +50,13 @@ class EvidenceImport:
 
     advanced: Advanced
     received_on: date
-    document: str
+    documents: tuple[str, ...]  # the files' names
     rows: tuple[tuple[str, int], ...]  # (appendix code, filled rows) of each sheet received
     assessed: Mapping[str, Any]  # the engine's {due, on_time, late_working_days, missing_...}
+
+    @property
+    def document(self) -> str:
+        return ", ".join(self.documents)
 
     def to_json(self) -> dict[str, Any]:
         done = self.advanced
@@ -60,6 +71,7 @@ class EvidenceImport:
             "hash": done.hash,
             "received_on": self.received_on.isoformat(),
             "document": self.document,
+            "documents": list(self.documents),
             "appendices": [{"code": code, "rows": n} for code, n in self.rows],
             "due": self.assessed.get("due"),
             "on_time": self.assessed.get("on_time"),
@@ -212,7 +224,64 @@ def import_evidence(
     return EvidenceImport(
         advanced=done,
         received_on=day,
-        document=path.name,
+        documents=(path.name,),
         rows=filled.rows,
         assessed=assessed,
+    )
+
+
+def record_delivery(
+    uow: UnitOfWork,
+    forms: CaseForms,
+    workbooks: Sequence[tuple[str, FilledForm]],
+    *,
+    source: str,
+    actor: str | None,
+    role: str,
+    received_on: date | None,
+    documents: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
+    clock: Clock = utc_now,
+) -> EvidenceImport:
+    """Record workbooks read with `read_form` against the case's `forms` as one delivery (the
+    rest of `import_evidence`, shared with `evidence import-package`): the appendices filled in
+    them, `documents` (default: the workbooks' names) and, beside the submission in the event's
+    data, `extra`. An appendix filled in two of the workbooks is refused."""
+    received: list[FilledSheet] = []
+    where: dict[str, str] = {}
+    for name, filled in workbooks:
+        for sheet in filled.filled:
+            if sheet.code in where:
+                raise InputError(
+                    f"{sheet.code} is filled in both {where[sheet.code]} and {name}: "
+                    "send one workbook per appendix",
+                    source=source,
+                )
+            where[sheet.code] = name
+            received.append(sheet)
+    if not received:
+        raise InputError("no row is filled in: nothing to record", source=source)
+    if actor is None:
+        if role != "unit":
+            raise InputError(f"say who records it as {role}", field="--actor")
+        actor = forms.unit_code
+    day = received_on or local_today(clock)
+    names = tuple(documents) or tuple(name for name, _ in workbooks)
+    submission = {
+        "received_on": day.isoformat(),
+        "appendices": [s.code for s in received],
+        "documents": list(names),
+        "figures": {s.code: [dict(row) for row in s.rows] for s in received},
+    }
+    request = Request(SUBMISSION_TRIGGER, actor, role, {**(extra or {}), "submission": submission})
+    done = advance(uow, forms.case_id, request, clock=clock)
+    with uow:
+        events = EventStore(uow.connection).events(forms.case_id)
+    event = next(e for e in events if e.seq == done.seq)
+    return EvidenceImport(
+        advanced=done,
+        received_on=day,
+        documents=names,
+        rows=tuple((s.code, len(s.rows)) for s in received),
+        assessed=dict(event.payload.get("assessed", {})),
     )

@@ -54,6 +54,7 @@ def write_index(out: Path, records: Sequence[DocumentRecord], units: dict[int, t
         code, name = units.get(record.case_id or -1, ("", ""))
         folder = folder_name(code or None, name)
         files = [f"{folder}/{file_stem(record)}.{fmt}" for fmt in formats]
+        files = [f for f in files if (out / f).is_file()]  # no edXML package for a decision
         day = record.issued_on.isoformat() if record.issued_on else ""
         summary = str(record.content.get("summary", ""))
         cells = [code, name, record.kind, record.number or "", day, summary, " ".join(files)]

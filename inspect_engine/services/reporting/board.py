@@ -196,6 +196,10 @@ def _reserved(trigger: str, payload: Any) -> str:
         return f"Quá hạn: {DEADLINE_NAMES.get(kind, kind or 'hạn')}"
     if trigger == "migrate":
         return "Chuyển phiên bản quy trình"
+    if trigger == "axis_status":
+        status = payload.get("axis_status", {})
+        number = status.get("document", {}).get("number", "")
+        return f"Trục liên thông: {status.get('name', '')} {number}".strip()
     return trigger
 
 
