@@ -61,8 +61,18 @@ def open_keys(config: SigningConfig) -> tuple[OpenedKey, OpenedKey]:
     return open_key(config.signer, config.source), open_key(config.organisation, config.source)
 
 
-@cache
 def open_key(source: KeySource, config: Path) -> OpenedKey:
+    """The key, opened once per process for as long as its file is unchanged (the demo makes
+    new keys under the same names)."""
+    stamp = None
+    if source.pkcs12 is not None and source.pkcs12.exists():
+        stat = source.pkcs12.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    return _open_key(source, config, stamp)
+
+
+@cache
+def _open_key(source: KeySource, config: Path, stamp: object) -> OpenedKey:
     if source.pkcs11 is not None:
         return _open_token(source.role, source.pkcs11, config)
     assert source.pkcs12 is not None
@@ -168,6 +178,12 @@ def secret(env: str | None, file: Path | None, config: Path, role: str) -> bytes
         except OSError as exc:
             raise InputError(
                 f"cannot read {file}: {exc.strerror}", source=str(config), field=role
+            ) from None
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{file} is not a text file holding the {role}'s passphrase",
+                source=str(config),
+                field=role,
             ) from None
         return (lines[0] if lines else "").encode("utf-8")
     return None
