@@ -68,15 +68,25 @@ def open_key(source: KeySource, config: Path) -> OpenedKey:
     if source.pkcs12 is not None and source.pkcs12.exists():
         stat = source.pkcs12.stat()
         stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    return _open_key(source, config, stamp)
+    token = source.pkcs11
+    if token is not None:
+        return _open_key(
+            source, config, stamp, secret(token.pin_env, token.pin_file, config, source.role)
+        )
+    return _open_key(
+        source,
+        config,
+        stamp,
+        secret(source.passphrase_env, source.passphrase_file, config, source.role),
+    )
 
 
 @cache
-def _open_key(source: KeySource, config: Path, stamp: object) -> OpenedKey:
+def _open_key(source: KeySource, config: Path, stamp: object, secret: bytes | None) -> OpenedKey:
     if source.pkcs11 is not None:
-        return _open_token(source.role, source.pkcs11, config)
+        return _open_token(source.role, source.pkcs11, config, secret)
     assert source.pkcs12 is not None
-    return _open_pkcs12(source, source.pkcs12, config)
+    return _open_pkcs12(source, source.pkcs12, config, secret)
 
 
 class _KeyInMemory(SimpleSigner):
@@ -97,7 +107,9 @@ class _KeyInMemory(SimpleSigner):
         return bytes(super().sign_raw(data, digest_algorithm))
 
 
-def _open_pkcs12(source: KeySource, path: Path, config: Path) -> OpenedKey:
+def _open_pkcs12(
+    source: KeySource, path: Path, config: Path, passphrase: bytes | None
+) -> OpenedKey:
     where = f"{source.role}.pkcs12"
     try:
         data = path.read_bytes()
@@ -105,7 +117,6 @@ def _open_pkcs12(source: KeySource, path: Path, config: Path) -> OpenedKey:
         raise InputError(
             f"cannot read {path}: {exc.strerror}", source=str(config), field=where
         ) from None
-    passphrase = secret(source.passphrase_env, source.passphrase_file, config, source.role)
     try:
         key, cert, others = pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError:
@@ -128,7 +139,7 @@ def _open_pkcs12(source: KeySource, path: Path, config: Path) -> OpenedKey:
     return OpenedKey(source.role, signer, certificate)
 
 
-def _open_token(role: str, token: Pkcs11Source, config: Path) -> OpenedKey:
+def _open_token(role: str, token: Pkcs11Source, config: Path, pin: bytes | None) -> OpenedKey:
     """A key on a PKCS#11 token through pyHanko (python-pkcs11 must be installed: the
     `pkcs11` extra). The session stays open for the life of the process."""
     try:
@@ -140,7 +151,6 @@ def _open_token(role: str, token: Pkcs11Source, config: Path) -> OpenedKey:
             source=str(config),
             field=f"{role}.pkcs11",
         ) from None
-    pin = secret(token.pin_env, token.pin_file, config, role)
     criteria = TokenCriteria(label=token.token_label) if token.token_label else None
     try:
         session = open_pkcs11_session(
