@@ -61,9 +61,8 @@ def main() -> None:
         request = prepare(config, at).request(letter.to_json())
         started = time.perf_counter()
         size = len(render(letter, "pdf", request))
-        print(
-            f"first signed PDF in a process (keys, pictures): {(time.perf_counter() - started) * 1000:.0f} ms, {size:,} bytes"
-        )
+        first = (time.perf_counter() - started) * 1000
+        print(f"first signed PDF in a process (keys, pictures): {first:.0f} ms, {size:,} B")
         unsigned = _rate(lambda: render_pdf(letter), args.count, args.rounds)
         signed = _rate(lambda: render(letter, "pdf", request), args.count, args.rounds)
     print(f"1 process: {unsigned:.1f} PDFs/s unsigned, {signed:.1f} PDFs/s signed")
