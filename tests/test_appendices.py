@@ -238,7 +238,7 @@ BAD = {
         ("remediation_working_days = 15", "remediation_working_days = 0"),
         0,
         "lead_times.remediation_working_days",
-        "must be at least 1",
+        "must be between 1 and 250",
     ),
     "rule not a boolean": (
         ("visit_with_missing_appendices = false", 'visit_with_missing_appendices = "no"'),

@@ -87,12 +87,12 @@ BAD = {
     "team with 0 visits per day": (
         ("visits_per_day = 1", "visits_per_day = 0"),
         "teams[0].visits_per_day",
-        "must be at least 1",
+        "must be between 1 and 20",
     ),
     "negative lead time": (
         ("notice_working_days = 10", "notice_working_days = -1"),
         "lead_times.notice_working_days",
-        "must be at least 0",
+        "must be between 0 and 60",
     ),
     "unknown target": (
         ("include = []", 'include = ["NOPE"]'),
@@ -112,7 +112,7 @@ BAD = {
     "weekly limit of 0": (
         ('lead = "Trần Thị Bình"', 'max_visits_per_week = 0\nlead = "Trần Thị Bình"'),
         "teams[0].max_visits_per_week",
-        "must be at least 1",
+        "must be between 1 and 100",
     ),
     "not a date": (
         ('unavailable = ["2026-10-12..2026-10-16"]', 'unavailable = ["31/9/2026"]'),

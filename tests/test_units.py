@@ -40,6 +40,7 @@ def test_imports_the_hanoi_example(cli: Cli) -> None:
         "sectors": ["Nội vụ", "Lao động - Thương binh và Xã hội"],
         "area": "Khối sở",
         "address": "",
+        "agency_code": "000.00.01.H26",
     }
 
 
@@ -153,6 +154,40 @@ def test_address_is_an_optional_last_column(cli: Cli, engine: Engine, write) -> 
     result = cli("units", "import", str(long))
     assert result.exit_code == 2 and "d.csv:2, field 'address'" in result.stderr
     assert "more than 300" in result.stderr and snapshot(engine) == before
+
+
+def test_agency_code_is_validated_and_kept_when_the_column_is_absent(  # type: ignore[no-untyped-def]
+    cli: Cli, engine: Engine, write
+) -> None:
+    both = HEADER.rstrip("\n") + ",agency_code,address\n"
+    first = write(
+        "a.csv",
+        both + "01,Thành phố Hà Nội,province,,,,000.00.00.H26,\n"
+        "X1,Xã Một,commune,01,,Bắc,000.21.01.H26,Thôn Đông\n",
+    )
+    assert cli("units", "import", str(first)).exit_code == 0
+
+    def codes() -> dict[str, tuple[str, str]]:
+        listed = json.loads(cli("units", "list", "--json").stdout)
+        return {u["code"]: (u["agency_code"], u["address"]) for u in listed}
+
+    assert codes() == {"01": ("000.00.00.H26", ""), "X1": ("000.21.01.H26", "Thôn Đông")}
+    plain = write("b.csv", HEADER + "X1,Xã Một Mới,commune,01,,Bắc\n")
+    assert "1 updated" in cli("units", "import", str(plain)).stdout
+    assert codes()["X1"] == ("000.21.01.H26", "Thôn Đông")
+    before = snapshot(engine)
+    for bad in ("000.21.01.h26", "H26", "000.21.01.H26.1", "000-21-01-H26"):
+        result = cli(
+            "units", "import", str(write("c.csv", both + f"X1,Xã Một,commune,01,,,{bad},\n"))
+        )
+        assert result.exit_code == 2, bad
+        assert "c.csv:2, field 'agency_code'" in result.stderr and "000.00.01.H26" in result.stderr
+        assert snapshot(engine) == before
+    twice = write("d.csv", HEADER.rstrip("\n") + ",address,address\nX1,Xã,commune,01,,,a,b\n")
+    result = cli("units", "import", str(twice))
+    assert (
+        result.exit_code == 2 and "optionally followed by address and agency_code" in result.stderr
+    )
 
 
 def test_missing_file_is_bad_input(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from inspect_engine.bootstrap import Runtime
 from inspect_engine.cli.help_format import PlainHelpContext
 from inspect_engine.cli.help_format import install as install_plain_help
+from inspect_engine.domain.input_limits import MAX_DEPTH, MAX_PAYLOAD_BYTES
 from inspect_engine.errors import InputError, InspectError
 
 if TYPE_CHECKING:
@@ -120,16 +121,31 @@ def write_file(path: Path, data: str | bytes) -> None:
         raise InputError(f"cannot write file: {exc.strerror}", source=str(path)) from None
 
 
+# Twice the largest data a trigger accepts (domain/input_limits.py): the file may be indented.
+MAX_DATA_FILE_BYTES = 2 * MAX_PAYLOAD_BYTES
+
+
 def read_json_object(path: Path) -> dict[str, Any]:
     """The JSON object in a data file; an unreadable file or anything but an object is bad
     input naming the file."""
     try:
+        size = path.stat().st_size
+        if size > MAX_DATA_FILE_BYTES:
+            raise InputError(
+                f"the file is {size:,} bytes, more than a data file's {MAX_DATA_FILE_BYTES:,}",
+                source=str(path),
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", source=str(path)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise InputError(f"not UTF-8 JSON: {exc}", source=str(path), line=line) from None
+    except RecursionError:
+        raise InputError(
+            f"nested deeper than Python can read (a data file nests at most {MAX_DEPTH} levels)",
+            source=str(path),
+        ) from None
     if not isinstance(data, dict):
         raise InputError("the data must be a JSON object", source=str(path), line=1)
     return data

@@ -124,7 +124,9 @@ def make(
     as_of: str = typer.Option(None, "--as-of", help="Plan as of this date (default: today)."),
     replan: bool = typer.Option(False, "--replan", help="Change an existing plan, moving few."),
     force: bool = typer.Option(False, "--force", help="With --replan: announced visits may move."),
-    time_limit: float = typer.Option(5.0, "--time-limit", help="Seconds for grouping by area."),
+    time_limit: float = typer.Option(
+        5.0, "--time-limit", min=0, max=600, help="Seconds for grouping by area."
+    ),
     as_json: bool = AS_JSON,
 ) -> None:
     """Plan every visit of a campaign and store it; exit 1 with the reason if it cannot be done.

@@ -24,13 +24,14 @@ def import_(
     file: Path = typer.Argument(
         ...,
         metavar="FILE",
-        help="CSV with header code,name,kind,parent_code,sectors,area[,address]",
+        help="CSV with header code,name,kind,parent_code,sectors,area[,address][,agency_code]",
     ),
 ) -> None:
     """Import units from a CSV file, updating units with the same code.
 
-    The whole file is checked first: one bad row writes nothing. Without an address column
-    the stored addresses stay as they are.
+    The whole file is checked first: one bad row writes nothing. Without an address or
+    agency_code column the stored values stay as they are. An agency code is the unit's
+    identifier on the document axis (mã định danh, e.g. 000.00.01.H26).
 
     Example: inspect-engine units import examples/hanoi-units.csv
     """
@@ -69,16 +70,26 @@ def list_(
                     "sectors": list(u.sectors),
                     "area": u.area,
                     "address": u.address or "",
+                    "agency_code": u.agency_code or "",
                 }
                 for u in units
             ]
         )
         return
     rows = [
-        (u.code, u.name, u.kind, u.parent_code, "; ".join(u.sectors), u.area, u.address)
+        (
+            u.code,
+            u.name,
+            u.kind,
+            u.parent_code,
+            "; ".join(u.sectors),
+            u.area,
+            u.agency_code,
+            u.address,
+        )
         for u in units
     ]
-    columns = ["code", "name", "kind", "parent", "sectors", "area", "address"]
+    columns = ["code", "name", "kind", "parent", "sectors", "area", "agency code", "address"]
     print_table(f"{len(units)} units", columns, rows)
 
 

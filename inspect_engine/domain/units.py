@@ -1,8 +1,9 @@
 """Administrative units and the CSV format they are imported from.
 
-CSV header: `code,name,kind,parent_code,sectors,area`, optionally followed by `address` (UTF-8,
-sectors separated by `;`). The whole file is validated before anything is written; the first
-problem is reported with its line and field.
+CSV header: `code,name,kind,parent_code,sectors,area`, optionally followed by `address` and
+`agency_code` in either order (UTF-8, sectors separated by `;`). A file without an optional
+column leaves that stored value alone. The whole file is validated before anything is written;
+the first problem is reported with its line and field.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from inspect_engine.domain.text import clean
+from inspect_engine.domain.agency_codes import agency_code_problem
+from inspect_engine.domain.text import clean, control_character
 from inspect_engine.errors import InputError
 
 CSV_HEADER = ("code", "name", "kind", "parent_code", "sectors", "area")
-ADDRESS = "address"  # the optional last column
+ADDRESS = "address"
+AGENCY_CODE = "agency_code"  # mã định danh on the document axis (domain/agency_codes.py)
+OPTIONAL_COLUMNS = (ADDRESS, AGENCY_CODE)
 ADDRESS_MAX = 300
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
@@ -31,6 +36,7 @@ class Unit:
     sectors: tuple[str, ...]
     area: str
     address: str | None = None  # None: the file has no address column (the stored one stays)
+    agency_code: str | None = None  # likewise; "" when the unit has none
 
 
 def parse_units_csv(
@@ -52,21 +58,24 @@ def parse_units_csv(
     if header is None:
         raise InputError("file is empty; expected header " + ",".join(CSV_HEADER), source=source)
     columns = tuple(clean(h) for h in header)
-    if columns not in (CSV_HEADER, (*CSV_HEADER, ADDRESS)):
+    extra = columns[len(CSV_HEADER) :]
+    if (
+        columns[: len(CSV_HEADER)] != CSV_HEADER
+        or len(set(extra)) != len(extra)
+        or not set(extra) <= set(OPTIONAL_COLUMNS)
+    ):
         raise InputError(
-            f"header must be {','.join(CSV_HEADER)}, optionally followed by {ADDRESS} "
-            f"(got {','.join(header)})",
+            f"header must be {','.join(CSV_HEADER)}, optionally followed by "
+            f"{' and '.join(OPTIONAL_COLUMNS)} (got {','.join(header)})",
             source=source,
             line=1,
         )
-    width = len(columns)
     units: dict[str, Unit] = {}
     lines: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in _rows(reader, source):
         if not any(cell.strip() for cell in row):
             continue
-        unit = _parse_row(row, source, line, kinds, width)
+        unit = _parse_row(row, source, line, kinds, extra)
         if unit.code in units:
             raise InputError(
                 f"duplicate code {unit.code!r} (first on line {lines[unit.code]})",
@@ -90,6 +99,21 @@ def parse_units_csv(
     return sorted(units.values(), key=lambda u: _depth(u.code, parents))
 
 
+def _rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row with its line; a cell past the csv module's limit (128 KiB, far past any name)
+    is bad input on its line, not a traceback."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(
+                f"unreadable CSV: {exc}", source=source, line=reader.line_num
+            ) from None
+        yield reader.line_num, row
+
+
 def _decode(data: bytes, source: str) -> str:
     try:
         text = data.decode("utf-8")
@@ -104,11 +128,18 @@ def _decode(data: bytes, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _parse_row(row: list[str], source: str, line: int, kinds: set[str], width: int) -> Unit:
+def _parse_row(
+    row: list[str], source: str, line: int, kinds: set[str], extra: tuple[str, ...]
+) -> Unit:
+    width = len(CSV_HEADER) + len(extra)
     if len(row) != width:
         raise InputError(f"expected {width} columns, found {len(row)}", source=source, line=line)
+    for column, cell in zip((*CSV_HEADER, *extra), row, strict=True):
+        if found := control_character(cell):
+            raise InputError(f"control character {found}", source=source, line=line, field=column)
     code, name, kind, parent, sectors, area = (clean(cell) for cell in row[: len(CSV_HEADER)])
-    address = clean(row[-1]) if width > len(CSV_HEADER) else None
+    optional = dict(zip(extra, (clean(cell) for cell in row[len(CSV_HEADER) :]), strict=True))
+    address, agency_code = optional.get(ADDRESS), optional.get(AGENCY_CODE)
 
     def bad(field: str, message: str) -> InputError:
         return InputError(message, source=source, line=line, field=field)
@@ -125,8 +156,10 @@ def _parse_row(row: list[str], source: str, line: int, kinds: set[str], width: i
         raise bad("parent_code", "a unit cannot be its own parent")
     if address is not None and len(address) > ADDRESS_MAX:
         raise bad(ADDRESS, f"address is {len(address)} characters, more than {ADDRESS_MAX}")
+    if agency_code and (problem := agency_code_problem(agency_code)):
+        raise bad(AGENCY_CODE, problem)
     sector_list = tuple(s for s in (clean(p) for p in sectors.split(";")) if s) if sectors else ()
-    return Unit(code, name, kind, parent or None, sector_list, area, address)
+    return Unit(code, name, kind, parent or None, sector_list, area, address, agency_code)
 
 
 def _has_cycle(code: str, parents: Mapping[str, str | None]) -> bool:

@@ -56,13 +56,15 @@ def _upsert(session: Session, data: bytes, source: str, now: datetime) -> Import
         row = existing.get(unit.code)
         if row is not None and unit.address is None:  # no address column: keep the stored one
             unit = replace(unit, address=row.address)
+        if row is not None and unit.agency_code is None:
+            unit = replace(unit, agency_code=row.agency_code)
         if row is None:
             session.add(_new_row(unit, now))
             created += 1
         elif _changed(row, unit):
             row.name, row.kind, row.parent_code = unit.name, unit.kind, unit.parent_code
             row.sectors, row.area, row.updated_at = list(unit.sectors), unit.area, now
-            row.address = unit.address or ""
+            row.address, row.agency_code = unit.address or "", unit.agency_code or ""
             session.add(row)
             updated += 1
         # Flush parents before children: PostgreSQL checks foreign keys per statement.
@@ -80,7 +82,14 @@ def list_units(uow: UnitOfWork, *, kind: str | None = None) -> list[Unit]:
 
 def to_unit(row: UnitRow) -> Unit:
     return Unit(
-        row.code, row.name, row.kind, row.parent_code, tuple(row.sectors), row.area, row.address
+        row.code,
+        row.name,
+        row.kind,
+        row.parent_code,
+        tuple(row.sectors),
+        row.area,
+        row.address,
+        row.agency_code,
     )
 
 
@@ -116,6 +125,7 @@ def _new_row(unit: Unit, now: datetime) -> UnitRow:
         sectors=list(unit.sectors),
         area=unit.area,
         address=unit.address or "",
+        agency_code=unit.agency_code or "",
         updated_at=now,
     )
 

@@ -30,6 +30,7 @@ class UnitRow(SQLModel, table=True):
     sectors: list[str] = Field(default_factory=list, sa_type=JSON)
     area: str = Field(default="", max_length=200, index=True)
     address: str = Field(default="", max_length=300)  # where the team goes (ICS LOCATION)
+    agency_code: str = Field(default="", max_length=20)  # mã định danh on the document axis
     updated_at: datetime = Field(sa_type=DateTime(timezone=True))
 
 

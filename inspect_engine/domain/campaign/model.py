@@ -60,6 +60,8 @@ class Issuer:
     # The drafting unit's code: a Công văn's number (12/SNV-CCHC) and "- Lưu: VT, CCHC.".
     drafting_unit: str = ""
     contact: Contact | None = None
+    # The issuer's mã định danh on the document axis (domain/agency_codes.py); edXML's From.
+    agency_code: str = ""
 
 
 ANNOUNCEMENT_FORMS = ("thong-bao", "cong-van")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
+from inspect_engine.domain.agency_codes import agency_code_problem
 from inspect_engine.domain.calendar import parse_date_range, parse_vn_date
 from inspect_engine.domain.campaign.model import (
     ANNOUNCEMENT_FORMS,
@@ -39,9 +40,16 @@ from inspect_engine.domain.campaign.model import (
 )
 from inspect_engine.domain.campaign.reporting import parse_windows
 from inspect_engine.domain.campaign.simulation import parse_simulation
-from inspect_engine.domain.text import clean
+from inspect_engine.domain.text import clean, control_character
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError
+
+# Bounds no real campaign reaches: a team visits a handful of units a day; a notice goes out
+# weeks, not years, ahead; remediation takes months; the reserve is a few weeks of a round.
+MAX_VISITS_PER_DAY = 20
+MAX_LEAD_DAYS = 60
+MAX_REMEDIATION_DAYS = 250
+MAX_RESERVE_WEEKS = 20
 
 # How a TOML value's expected type is named in an error message.
 _KIND_NAMES: dict[type, str] = {
@@ -98,6 +106,8 @@ class _Reader:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise self.fail(where, f"must be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}")
         if isinstance(value, str):
+            if found := control_character(value, multiline=True):
+                raise self.fail(where, f"control character {found}: type the text plainly")
             value = clean(value)
         return value  # type: ignore[no-any-return]
 
@@ -111,8 +121,11 @@ class _Reader:
         values = self.get(data, path, key, list, [])
         out = []
         for i, v in enumerate(values):
+            where = f"{path}.{key}[{i}]" if path else f"{key}[{i}]"
             if not isinstance(v, str) or not clean(v):
-                raise self.fail(f"{path}.{key}[{i}]" if path else f"{key}[{i}]", "must be text")
+                raise self.fail(where, "must be text")
+            if found := control_character(v):
+                raise self.fail(where, f"control character {found}: type the text plainly")
             out.append(clean(v))
         return tuple(out)
 
@@ -141,10 +154,14 @@ class _Reader:
                 out.append(self.day(value, f"{where}[{i}]"))
         return tuple(sorted(set(out)))
 
-    def whole(self, data: Mapping[str, Any], path: str, key: str, default: int, low: int) -> int:
+    def whole(
+        self, data: Mapping[str, Any], path: str, key: str, default: int, low: int, high: int
+    ) -> int:
+        """A whole number in [low, high]: `high` is far past any real campaign, so a typo of
+        extra zeros is caught here and not by the planner running out of memory."""
         value = self.get(data, path, key, int, default)
-        if value < low:
-            raise self.fail(f"{path}.{key}", f"{key} must be at least {low}, got {value}")
+        if not low <= value <= high:
+            raise self.fail(f"{path}.{key}", f"{key} must be between {low} and {high}, got {value}")
         return value
 
     def section(self, data: Mapping[str, Any], key: str, required: bool = True) -> dict[str, Any]:
@@ -247,7 +264,8 @@ class _Reader:
 
     def issuer(self, data: Mapping[str, Any]) -> Issuer:
         fields = ("parent_body", "body", "body_code", "place", "signer_title", "signer_name")
-        self.table(data, "issuer", (*fields, "signer_authority", "drafting_unit", "contact"))
+        optional = ("signer_authority", "drafting_unit", "contact", "agency_code")
+        self.table(data, "issuer", (*fields, *optional))
         values = {name: self.text(data, "issuer", name) for name in fields}
         contact = None
         if "contact" in data:
@@ -262,11 +280,15 @@ class _Reader:
                     for k in ("position", "phone", "email")
                 ),
             )
+        agency_code = self.text(data, "issuer", "agency_code", "")
+        if agency_code and (problem := agency_code_problem(agency_code)):
+            raise self.fail("issuer.agency_code", problem)
         return Issuer(
             **values,
             signer_authority=self.text(data, "issuer", "signer_authority", ""),
             drafting_unit=self.text(data, "issuer", "drafting_unit", ""),
             contact=contact,
+            agency_code=agency_code,
         )
 
     def notices(self, data: Mapping[str, Any]) -> NoticeSettings:
@@ -367,11 +389,11 @@ class _Reader:
         return Team(
             name=self.text(data, path, "name"),
             lead=self.text(data, path, "lead"),
-            visits_per_day=self.whole(data, path, "visits_per_day", 1, 1),
+            visits_per_day=self.whole(data, path, "visits_per_day", 1, 1, MAX_VISITS_PER_DAY),
             members=tuple(members),
             unavailable=self.dates(data.get("unavailable", []), f"{path}.unavailable"),
             max_visits_per_week=(
-                self.whole(data, path, "max_visits_per_week", 1, 1)
+                self.whole(data, path, "max_visits_per_week", 1, 1, 5 * MAX_VISITS_PER_DAY)
                 if "max_visits_per_week" in data
                 else None
             ),
@@ -384,9 +406,16 @@ class _Reader:
             ("notice_working_days", "evidence_working_days", "remediation_working_days"),
         )
         base = LeadTimes()
-        notice = self.whole(data, "lead_times", "notice_working_days", base.notice_working_days, 0)
+        notice = self.whole(
+            data, "lead_times", "notice_working_days", base.notice_working_days, 0, MAX_LEAD_DAYS
+        )
         evidence = self.whole(
-            data, "lead_times", "evidence_working_days", base.evidence_working_days, 0
+            data,
+            "lead_times",
+            "evidence_working_days",
+            base.evidence_working_days,
+            0,
+            MAX_LEAD_DAYS,
         )
         if evidence > notice:
             raise self.fail(
@@ -395,7 +424,12 @@ class _Reader:
                 f"out only {notice} before it: evidence would be due before it is asked for",
             )
         remediation = self.whole(
-            data, "lead_times", "remediation_working_days", base.remediation_working_days, 1
+            data,
+            "lead_times",
+            "remediation_working_days",
+            base.remediation_working_days,
+            1,
+            MAX_REMEDIATION_DAYS,
         )
         return LeadTimes(notice, evidence, remediation)
 
@@ -419,7 +453,9 @@ class _Reader:
             raise self.fail(
                 "planning.reserve_share", f"reserve_share must be in [0, 1), got {share}"
             )
-        weeks = self.whole(data, "planning", "reserve_weeks", base.reserve_weeks, 0)
+        weeks = self.whole(
+            data, "planning", "reserve_weeks", base.reserve_weeks, 0, MAX_RESERVE_WEEKS
+        )
         pace = self.get(data, "planning", "pace", str, base.pace)
         if pace not in PACES:
             raise self.fail(

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inspect_engine.domain.text import spreadsheet_cell
 from inspect_engine.errors import InputError
 from inspect_engine.services.notices import rendering
 from inspect_engine.services.notices.records import file_stem, slug
@@ -82,9 +83,8 @@ def write_index(out: Path, records: Sequence[DocumentRecord], units: dict[int, t
         files = [f"{folder}/{file_stem(record)}.{fmt}" for fmt in formats]
         day = record.issued_on.isoformat() if record.issued_on else ""
         summary = str(record.content.get("summary", ""))
-        writer.writerow(
-            [code, name, record.kind, record.number or "", day, summary, " ".join(files)]
-        )
+        cells = [code, name, record.kind, record.number or "", day, summary, " ".join(files)]
+        writer.writerow([spreadsheet_cell(cell) for cell in cells])
     path = out / INDEX
     path.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
     return path

@@ -73,6 +73,14 @@ def block_days(
     with uow:
         session = uow.session
         _, spec = load_campaign(session, key)
+        # The round's year and the next: re-inspections may run into January.
+        for day in days:
+            if day.year not in (spec.year, spec.year + 1):
+                raise InputError(
+                    f"{day:%d/%m/%Y} is not in the campaign's year {spec.year} "
+                    f"or the next (re-inspections)",
+                    field="DATES",
+                )
         if kind == "team":
             require_team(spec, name)
             row_type, owner = TeamUnavailableRow, TeamUnavailableRow.team

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
+from inspect_engine.domain.text import spreadsheet_cell
 from inspect_engine.services.planning.context import PlannedVisit
 
 CSV_COLUMNS = (
@@ -33,7 +34,7 @@ def to_csv(visits: Sequence[PlannedVisit]) -> str:
     writer.writerow(CSV_COLUMNS)
     for v in visits:
         row = v.to_json()
-        writer.writerow([row[c] for c in CSV_COLUMNS])
+        writer.writerow([spreadsheet_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
 

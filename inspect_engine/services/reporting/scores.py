@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from inspect_engine.domain.reporting.figures import SHORTCOMING_SEVERITIES, CaseResult, Figures
+from inspect_engine.domain.text import spreadsheet_cell
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.services.reporting.source import Cut, choose_cut, load_figures
 from inspect_engine.storage.uow import UnitOfWork
@@ -110,8 +111,7 @@ def to_csv(figures: Figures, cut: Cut) -> str:
         remediation, total = row["remediation"], row["shortcomings_total"]
         areas = [row["shortcomings"][a][s] for a in figures.areas for s in SHORTCOMING_SEVERITIES]
         reinspections = row["reinspections"]
-        writer.writerow(
-            [
+        writer.writerow(map(spreadsheet_cell, [
                 row["unit_code"], row["unit_name"], row["unit_kind"], row["area"],
                 row["team"] or "", _flag(row["inspected"]), row["visit_date"] or "",
                 _flag(row["unannounced"]), row["concluded_on"] or "", *areas,
@@ -119,6 +119,5 @@ def to_csv(figures: Figures, cut: Cut) -> str:
                 remediation["due"] or "", remediation["reported_on"] or "",
                 remediation["status"] or "", _flag(remediation["on_time"]), len(reinspections),
                 _flag(reinspections[-1]["passed"]) if reinspections else "",
-            ]
-        )  # fmt: skip
+            ]))  # fmt: skip
     return out.getvalue()

@@ -1,0 +1,62 @@
+"""Bounds on what a person may hand a trigger: who acts and the data they send.
+
+Each bound is far past anything a real inspection sends (a submission lists a few appendices,
+minutes run a few pages), so only a mistake or an attack reaches it, and it is refused with one
+line before anything is read into the history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from inspect_engine.domain.text import clean, control_character
+
+MAX_ACTOR = 120  # characters: a name or an account
+MAX_PAYLOAD_BYTES = 256 * 1024  # a trigger's data as canonical JSON
+MAX_DEPTH = 16  # nesting of objects and lists in that data
+MAX_TEXT = 64 * 1024  # one text value in it (a page of minutes is ~4 KB)
+
+
+def actor_problem(actor: str) -> str | None:
+    """Why `actor` cannot be recorded as who acted, or None."""
+    if not clean(actor):
+        return "the actor is empty: say who acts"
+    if len(actor) > MAX_ACTOR:
+        return f"the actor is {len(actor)} characters, more than {MAX_ACTOR}"
+    if found := control_character(actor):
+        return f"the actor has a control character {found}"
+    return None
+
+
+def payload_problem(payload: Mapping[str, Any]) -> str | None:
+    """Why `payload` is too big, too deep or carries hidden characters, or None."""
+    try:
+        size = len(orjson.dumps(payload))
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        return f"the data is not plain JSON: {exc}"
+    if size > MAX_PAYLOAD_BYTES:
+        return f"the data is {size:,} bytes, more than {MAX_PAYLOAD_BYTES:,}"
+    return _value_problem(payload, "data", 1)
+
+
+def _value_problem(value: Any, where: str, depth: int) -> str | None:
+    if depth > MAX_DEPTH:
+        return f"{where} is nested more than {MAX_DEPTH} levels deep"
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            return f"{where} is {len(value):,} characters, more than {MAX_TEXT:,}"
+        if found := control_character(value, multiline=True):
+            return f"{where} has a control character {found}"
+        return None
+    items: Any = ()
+    if isinstance(value, Mapping):
+        items = ((f"{where}.{k}", v) for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+    for inner_where, inner in items:
+        if problem := _value_problem(inner, inner_where, depth + 1):
+            return problem
+    return None
