@@ -70,9 +70,9 @@ def open_key(source: KeySource, config: Path) -> OpenedKey:
         stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
     token = source.pkcs11
     if token is not None:
-        return _open_key(
-            source, config, stamp, secret(token.pin_env, token.pin_file, config, source.role)
-        )
+        _require_pkcs11(source.role, config)
+        pin = secret(token.pin_env, token.pin_file, config, source.role, what="PIN")
+        return _open_key(source, config, stamp, pin)
     return _open_key(
         source,
         config,
@@ -142,15 +142,9 @@ def _open_pkcs12(
 def _open_token(role: str, token: Pkcs11Source, config: Path, pin: bytes | None) -> OpenedKey:
     """A key on a PKCS#11 token through pyHanko (python-pkcs11 must be installed: the
     `pkcs11` extra). The session stays open for the life of the process."""
-    try:
-        from pyhanko.config.pkcs11 import TokenCriteria
-        from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
-    except ImportError:
-        raise InputError(
-            "a PKCS#11 token needs python-pkcs11: pip install 'inspect-engine[pkcs11]'",
-            source=str(config),
-            field=f"{role}.pkcs11",
-        ) from None
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
     criteria = TokenCriteria(label=token.token_label) if token.token_label else None
     try:
         session = open_pkcs11_session(
@@ -170,14 +164,27 @@ def _open_token(role: str, token: Pkcs11Source, config: Path, pin: bytes | None)
     return OpenedKey(role, signer, certificate)
 
 
-def secret(env: str | None, file: Path | None, config: Path, role: str) -> bytes | None:
+def _require_pkcs11(role: str, config: Path) -> None:
+    from importlib.util import find_spec
+
+    if find_spec("pkcs11") is None:  # python-pkcs11, which pyHanko's PKCS#11 signer drives
+        raise InputError(
+            "a PKCS#11 token needs python-pkcs11: pip install 'inspect-engine[pkcs11]'",
+            source=str(config),
+            field=f"{role}.pkcs11",
+        )
+
+
+def secret(
+    env: str | None, file: Path | None, config: Path, role: str, *, what: str = "passphrase"
+) -> bytes | None:
     """A passphrase or PIN from an environment variable or a file (its first line), never
     from the configuration itself; None when neither is named (an unprotected key)."""
     if env is not None:
         value = os.environ.get(env)
         if value is None:
             raise InputError(
-                f"the {role}'s passphrase is to come from ${env}, which is not set",
+                f"the {role}'s {what} is to come from ${env}, which is not set",
                 source=str(config),
                 field=role,
             )
@@ -191,7 +198,7 @@ def secret(env: str | None, file: Path | None, config: Path, role: str) -> bytes
             ) from None
         except UnicodeDecodeError:
             raise InputError(
-                f"{file} is not a text file holding the {role}'s passphrase",
+                f"{file} is not a text file holding the {role}'s {what}",
                 source=str(config),
                 field=role,
             ) from None
