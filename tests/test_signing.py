@@ -280,30 +280,86 @@ def test_a_bad_configuration_is_one_clear_line(pki: Pki, edit: Any, says: str) -
     assert message.startswith(str(path))
 
 
-def test_a_pkcs11_key_needs_its_package(pki: Pki) -> None:
-    """Honest about the token path: without python-pkcs11 installed it says what to install;
-    no token is available here to sign with (docs/signing.md)."""
-    pytest.importorskip("pyhanko")
-    try:
-        import pkcs11  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("python-pkcs11 is installed: the message is not shown")
-    path = signing_pki.with_config(
-        pki.folder,
-        pki.config.read_text(encoding="utf-8").replace(
-            'pkcs12 = "organisation.p12"\npassphrase_file = "organisation.pass"',
-            '[organisation.pkcs11]\nmodule = "/usr/lib/softhsm/libsofthsm2.so"\n'
-            'token_label = "SO NOI VU"\nkey_label = "seal"\npin_env = "ORG_PIN"',
-        ),
-        "token.toml",
+SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")
+
+
+def test_a_pkcs11_key_needs_its_package(pki: Pki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without python-pkcs11 a token's configuration says what to install, before any PIN."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pkcs11" else real(name, *a)
     )
+    path = signing_pki.with_config(pki.folder, _token_config(pki), "token.toml")
     config = load_config(path)
     assert config.uses_token and config.organisation.pkcs11 is not None
     assert config.organisation.pkcs11.token_label == "SO NOI VU"
     with pytest.raises(InputError, match=r"pip install 'inspect-engine\[pkcs11\]'"):
         signing.prepare(config, AT)
+
+
+def _token_config(pki: Pki) -> str:
+    return pki.config.read_text(encoding="utf-8").replace(
+        'pkcs12 = "organisation.p12"\npassphrase_file = "organisation.pass"',
+        f'[organisation.pkcs11]\nmodule = "{SOFTHSM}"\n'
+        'token_label = "SO NOI VU"\nkey_label = "seal"\ncert_label = "seal"\npin_env = "ORG_PIN"',
+    )
+
+
+@pytest.mark.skipif(not SOFTHSM.exists(), reason="SoftHSM is not installed (make test installs it)")
+def test_the_organisation_signs_with_a_key_on_a_pkcs11_token(
+    pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SoftHSM token stands in for the records office's USB token: its key never leaves it."""
+    import subprocess
+
+    pkcs11 = pytest.importorskip("pkcs11")
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+    from pkcs11.util.rsa import decode_rsa_private_key
+
+    (tmp_path / "tokens").mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\n")
+    monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
+    monkeypatch.setenv("ORG_PIN", "1234")
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", "SO NOI VU", "--pin", "1234",
+         "--so-pin", "5678"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    key, cert = pki.ca.issue(signing_pki.name(ORGANISATION, PARENT))
+    token = pkcs11.lib(str(SOFTHSM)).get_token(token_label="SO NOI VU")
+    with token.open(rw=True, user_pin="1234") as session:
+        from cryptography.hazmat.primitives import serialization
+
+        der = key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+        attributes = decode_rsa_private_key(der)
+        attributes.update(
+            {Attribute.TOKEN: True, Attribute.LABEL: "seal", Attribute.ID: b"\x01",
+             Attribute.SIGN: True, Attribute.PRIVATE: True, Attribute.SENSITIVE: True}
+        )  # fmt: skip
+        session.create_object(attributes)
+        session.create_object(
+            {Attribute.CLASS: ObjectClass.CERTIFICATE,
+             Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+             Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
+             Attribute.SUBJECT: cert.subject.public_bytes(), Attribute.LABEL: "seal",
+             Attribute.ID: b"\x01", Attribute.TOKEN: True}
+        )  # fmt: skip
+    path = signing_pki.with_config(pki.folder, _token_config(pki), "softhsm.toml")
+    _, data = signed(letters.announcement(), path)
+    pdf = tmp_path / "token.pdf"
+    pdf.write_bytes(data)
+    result = verify_pdf(pdf, load_trust_roots([pki.ca_pem]))
+    assert result.valid, result.problems
+    assert [(s.role, s.common_name) for s in result.signatures] == [
+        ("signer", SIGNER), ("organisation", ORGANISATION),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
