@@ -67,6 +67,7 @@ def test_an_issued_notice_is_signed_and_verifies_against_the_test_ca(
 
 def test_without_a_configuration_the_pdfs_are_unsigned_and_the_output_says_so(
     planned: Cli,  # noqa: F811
+    pki: Pki,
     tmp_path: Path,
 ) -> None:
     announce_all(planned)
@@ -76,10 +77,12 @@ def test_without_a_configuration_the_pdfs_are_unsigned_and_the_output_says_so(
     assert done.exit_code == 0, done.stderr
     assert done.stdout.count("PDFs are written unsigned: no signing configuration") == 1
     [pdf] = tmp_path.glob("*.pdf")
-    checked = planned("notices", "verify", str(pdf), "--trust", "/dev/null")
-    assert checked.exit_code == 2  # /dev/null holds no certificate: bad input first
-    unsigned = planned("notices", "verify", str(pdf), "--trust", str(Path(__file__)))
-    assert unsigned.exit_code == 2 and "not a certificate" in unsigned.stderr
+    checked = planned("notices", "verify", str(pdf), "--trust", str(pki.ca_pem))
+    assert checked.exit_code == 2
+    assert checked.stderr.strip() == f"error: {pdf}: the PDF has no signatures"
+    not_a_root = planned("notices", "verify", str(pdf), "--trust", str(Path(__file__)))
+    assert not_a_root.exit_code == 2
+    assert f"{Path(__file__)}, field '--trust': not a certificate (PEM or DER)" in not_a_root.stderr
 
 
 def test_a_wrong_passphrase_stops_the_command_before_anything_is_written(

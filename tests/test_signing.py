@@ -247,9 +247,13 @@ def test_a_letter_of_someone_else_is_not_signed_with_this_certificate(pki: Pki) 
 
 
 def test_an_expired_certificate_is_refused_before_signing(pki: Pki) -> None:
-    ready = signing.prepare(load_config(signing_pki.expired_config(pki)), AT)
+    config = load_config(signing_pki.expired_config(pki))
     with pytest.raises(InputError, match="valid from 01/01/2025 to 01/06/2025, not at 05/08/2026"):
-        ready.request(letters.announcement().to_json())
+        signing.prepare(config, AT)
+    # Valid when the command starts, but not at the time a document is to be signed at.
+    ready = signing.prepare(config, datetime(2025, 3, 1, tzinfo=UTC))
+    with pytest.raises(InputError, match="not at 05/08/2026"):
+        ready.request(letters.announcement().to_json(), at=AT)
 
 
 @pytest.mark.parametrize(

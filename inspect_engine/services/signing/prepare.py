@@ -59,11 +59,13 @@ class Signing:
 
 
 def prepare(config: SigningConfig, at: datetime) -> Signing:
-    """Open both keys and check the configured images (in this process: errors surface here,
-    not in a rendering process halfway through)."""
+    """Open both keys, check that they are valid at `at` and that the configured images are
+    PNG (in this process: errors surface here, not in a rendering process halfway through)."""
     if at.tzinfo is None:
         raise ValueError("the signing time must be aware")
     signer, organisation = open_keys(config)
+    for key in (signer, organisation):
+        key.check_valid_at(at, config.source)
     for source in (config.signer, config.organisation):
         if source.image is not None:
             _check_png(source.image, config.source, f"{source.role}.image")
