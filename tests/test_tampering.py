@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from inspect_engine.bootstrap import bootstrap
 from inspect_engine.cli.demo_story import start_of
@@ -26,6 +27,8 @@ from inspect_engine.services.planning.make import make_plan
 from inspect_engine.services.simulation.run import simulate
 from inspect_engine.services.team_decisions import record_decision
 from inspect_engine.settings import data_dir
+from inspect_engine.storage.db import make_engine
+from inspect_engine.storage.uow import UnitOfWork
 from tests.conftest import EXAMPLES, HANOI, Cli
 from tests.tampering import KINDS
 
@@ -65,15 +68,32 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     return path, anchor
 
 
+# One engine per copy's path, kept across trials: the copy is replaced under it between
+# trials (its pool emptied first), and SQLAlchemy's compiled statements stay warm.
+_engines: dict[Path, Engine] = {}
+
+
 def verify(path: Path, anchor: dict[str, object] | None) -> list[Problem]:
-    with bootstrap(f"sqlite:///{path}").unit_of_work() as uow:
+    engine = _engines.get(path)
+    if engine is None:
+        engine = _engines[path] = make_engine(f"sqlite:///{path}")
+    uow = UnitOfWork(engine)
+    try:
         found = list(audit.verify_campaign(uow, KEY).found)
         if anchor is not None:
             found = merged([*found, *anchors.verify_against(uow, anchor)])
-    return found
+        return found
+    finally:
+        uow.close()
+        engine.dispose()
 
 
 def tampered(source: Path, target: Path, name: str, seed: int) -> int | None:
+    for leftover in (
+        target.with_name(target.name + "-wal"),
+        target.with_name(target.name + "-shm"),
+    ):
+        leftover.unlink(missing_ok=True)
     shutil.copyfile(source, target)
     conn = sqlite3.connect(target)
     try:
@@ -175,3 +195,79 @@ def test_case_show_of_a_damaged_case_never_says_valid(simulated, tmp_path: Path,
     concerned = tampered(path, copy, name, seed=5)
     shown = Cli(f"sqlite:///{copy}")("case", "show", str(concerned))
     assert "chain: valid" not in shown.stdout and "valid" not in shown.stdout.splitlines()[-1]
+
+
+def test_audit_anchor_creates_a_key_in_the_data_folder_and_says_where(  # type: ignore[no-untyped-def]
+    simulated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = simulated
+    monkeypatch.setenv("INSPECT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("INSPECT_ANCHOR_KEY", raising=False)
+    cli = Cli(f"sqlite:///{path}")
+    first = cli("audit", "anchor", KEY, "--out", str(tmp_path / "a.json"))
+    assert first.exit_code == 0, first.stderr
+    key_file = tmp_path / "data" / "anchor-key.pem"
+    assert f"created the anchor key {key_file}" in first.stdout
+    assert key_file.stat().st_mode & 0o077 == 0  # the user's only
+    second = cli("audit", "anchor", KEY, "--out", str(tmp_path / "b.json"))
+    assert "created" not in second.stdout  # the same key, reused
+    assert (
+        json.loads((tmp_path / "a.json").read_text())["public_key"]
+        == json.loads((tmp_path / "b.json").read_text())["public_key"]
+    )
+    result = cli("audit", "verify", KEY, "--anchor", str(tmp_path / "a.json"))
+    assert result.exit_code == 0 and "extends the anchor of" in result.stdout
+    bad = cli("audit", "anchor", KEY, "--out", str(tmp_path / "c.json"), "--key", str(path))
+    assert bad.exit_code == 2 and "not an unencrypted PEM private key" in bad.stderr
+
+
+def test_the_worker_anchors_when_due_and_the_history_moved(simulated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    path, _ = simulated
+    copy = tmp_path / "w.db"
+    shutil.copyfile(path, copy)
+    key = anchors.AnchorKey(anchors.Ed25519PrivateKey.generate(), tmp_path / "k.pem", False)
+    schedule = anchors.AnchorSchedule(tmp_path / "anchors", timedelta(hours=24), key)
+    now = [datetime(2027, 1, 5, 8, tzinfo=UTC)]
+    runtime = bootstrap(f"sqlite:///{copy}", clock=lambda: now[0])
+    with runtime.unit_of_work() as uow:
+        first = anchors.anchor_if_due(uow, KEY, schedule, clock=runtime.clock)
+        assert first is not None and first.parent == tmp_path / "anchors" / KEY
+        now[0] += timedelta(hours=2)
+        assert anchors.anchor_if_due(uow, KEY, schedule, clock=runtime.clock) is None  # too soon
+        now[0] += timedelta(days=1)
+        assert anchors.anchor_if_due(uow, KEY, schedule, clock=runtime.clock) is None  # no change
+        with sqlite3.connect(copy) as conn:
+            open_case = conn.execute(
+                "SELECT id FROM inspection_case WHERE state NOT IN ('closed', 'cancelled')"
+            ).fetchone()[0]
+        moved = cases.Request("cancel", "Trần Thị Bình", "team_lead", {"reason": "Giải thể"})
+        cases.advance(uow, open_case, moved, clock=runtime.clock)
+        second = anchors.anchor_if_due(uow, KEY, schedule, clock=runtime.clock)
+    assert second is not None and second != first
+    assert (
+        json.loads(second.read_text())["chain"]["seq"]
+        == json.loads(first.read_text())["chain"]["seq"] + 1
+    )
+
+
+@pytest.mark.parametrize("with_fingerprint", [False, True])
+def test_nothing_fires_through_a_definition_edited_in_the_database(  # type: ignore[no-untyped-def]
+    simulated, tmp_path: Path, with_fingerprint: bool
+) -> None:
+    path, _ = simulated
+    copy = tmp_path / "t.db"
+    tampered(path, copy, "stored workflow edited: role unit may announce (fingerprint updated)", 1)
+    if not with_fingerprint:  # the text edited, its fingerprint column left as registered
+        with sqlite3.connect(path) as source, sqlite3.connect(copy) as conn:
+            fingerprint = source.execute("SELECT fingerprint FROM workflow_definition").fetchall()
+            conn.execute("UPDATE workflow_definition SET fingerprint = ?", fingerprint[-1])
+    cli = Cli(f"sqlite:///{copy}")
+    with sqlite3.connect(copy) as conn:
+        open_case = conn.execute(
+            "SELECT id FROM inspection_case WHERE state NOT IN ('closed', 'cancelled')"
+        ).fetchone()[0]
+    result = cli("case", "advance", str(open_case), "cancel", "--actor", "x", "--role", "team_lead")
+    assert result.exit_code == 1, result.stdout
+    assert "edited in the database; nothing fires through it" in result.stderr

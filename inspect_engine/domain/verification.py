@@ -45,13 +45,18 @@ class Problem(NamedTuple):
 def merged(problems: Iterable[Problem]) -> list[Problem]:
     """One problem per case and event, its findings joined in the order found; sorted by case
     and seq, the campaign's own last."""
-    by_place: dict[tuple[int | None, int | None], list[str]] = {}
+    by_place: dict[tuple[int, int | None], list[str]] = {}
+    campaign: list[Problem] = []  # each of the campaign's own records is its own finding
     for problem in problems:
+        if problem.case_id is None:
+            if problem not in campaign:
+                campaign.append(problem)
+            continue
         found = by_place.setdefault((problem.case_id, problem.seq), [])
         if problem.what not in found:
             found.append(problem.what)
-    order = sorted(by_place, key=lambda k: (k[0] is None, k[0] or 0, k[1] or 0))
-    return [Problem(case, seq, "; ".join(by_place[(case, seq)])) for case, seq in order]
+    order = sorted(by_place, key=lambda k: (k[0], k[1] or 0))
+    return [Problem(case, seq, "; ".join(by_place[(case, seq)])) for case, seq in order] + campaign
 
 
 def case_chain_problems(case_id: int, events: Sequence[Event]) -> list[Problem]:
@@ -108,7 +113,10 @@ def campaign_chain_problems(events: Sequence[Event]) -> tuple[list[Problem], lis
 
 
 def explain_gaps(
-    gaps: Sequence[Gap], by_case: Mapping[int, Sequence[Event]], heads: Mapping[int, int]
+    gaps: Sequence[Gap],
+    by_case: Mapping[int, Sequence[Event]],
+    heads: Mapping[int, int],
+    emptied: Sequence[int] = (),
 ) -> list[Problem]:
     """Each removed campaign position, named by the case it belonged to: a case whose chain
     misses an event between two events around that position, or whose row's head (`heads`:
@@ -116,7 +124,7 @@ def explain_gaps(
     with its row) is the campaign's."""
     problems = []
     for gap in gaps:
-        owner = _owner(gap, by_case, heads)
+        owner = _owner(gap, by_case, heads) or ((emptied[0], 1) if emptied else None)
         span = (
             f"position {gap.first}"
             if gap.first == gap.last

@@ -11,10 +11,11 @@ stored still extends the anchored one: re-sealed, truncated or inserted history 
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,16 @@ def load_key(given: Path | None = None) -> AnchorKey:
     path = user_data_dir() / KEY_FILE
     if path.exists():
         return AnchorKey(_read_key(path), path, created=False)
-    key = Ed25519PrivateKey.generate()
+    return create_key(path)
+
+
+def create_key(path: Path, *, seed: bytes | None = None) -> AnchorKey:
+    """A new Ed25519 key in a new file that only its owner can read; random, or derived from
+    `seed` (the demo's, so that its output repeats: never for real anchors)."""
+    if seed is None:
+        key = Ed25519PrivateKey.generate()
+    else:
+        key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(seed).digest())
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -152,8 +162,6 @@ def read_anchor(path: Path, *, trusted_key: str | None = None) -> dict[str, Any]
 
 def key_id(public_b64: str) -> str:
     """A short name for a public key, to compare by eye."""
-    import hashlib
-
     return hashlib.sha256(base64.b64decode(public_b64)).hexdigest()[:16]
 
 
@@ -228,3 +236,33 @@ def verify_against(uow: UnitOfWork, anchor: Mapping[str, Any]) -> list[Problem]:
 
 def anchor_time(anchor: Mapping[str, Any]) -> datetime:
     return datetime.fromisoformat(str(anchor["taken_at"]))
+
+
+@dataclass(frozen=True)
+class AnchorSchedule:
+    """The worker's anchoring: a new anchor of each campaign in `folder/<key>/` once the last
+    one is `every` old and the chain has moved since."""
+
+    folder: Path
+    every: timedelta
+    key: AnchorKey
+
+
+def anchor_if_due(uow: UnitOfWork, campaign_key: str, schedule: AnchorSchedule,
+                  *, clock: Clock = utc_now) -> Path | None:  # fmt: skip
+    """Write the campaign's anchor when one is due; the file written, or None."""
+    folder = schedule.folder / campaign_key
+    now = as_utc(clock())
+    latest = max(folder.glob("*.json"), default=None)  # named by time: the last sorts last
+    if latest is not None:
+        previous = orjson.loads(latest.read_bytes())
+        if now - anchor_time(previous) < schedule.every:
+            return None
+        with uow:
+            head = EventStore(uow.connection).chain_head(campaign_key)
+        if head[0] == previous["chain"]["seq"]:
+            return None  # nothing happened since: the last anchor still covers all
+    made = make_anchor(uow, campaign_key, schedule.key, clock=clock)
+    out = folder / f"{now:%Y%m%dT%H%M%SZ}.json"
+    write_anchor(made, out)
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
@@ -54,6 +55,18 @@ from inspect_engine.storage.tables import (
 from inspect_engine.storage.uow import UnitOfWork
 
 
+# Parsing is a pure function of the text, so it is cached by the text itself: an edited text
+# is another key and is parsed afresh (the worker and the tests verify again and again).
+@lru_cache(maxsize=32)
+def _campaign(source_text: str, label: str) -> CampaignSpec:
+    return parse_campaign(source_text, label)
+
+
+@lru_cache(maxsize=32)
+def _definition(source_text: str, label: str) -> WorkflowDefinition:
+    return parse_definition(source_text, label)
+
+
 @dataclass(frozen=True)
 class Checked:
     cases: int
@@ -86,7 +99,9 @@ def check_campaign(uow: UnitOfWork, key: str) -> Checked:
         case_events.sort(key=lambda e: e.seq)
     chain, gaps = campaign_chain_problems(events)
     problems += chain
-    problems += explain_gaps(gaps, by_case, {r.id: r.last_seq for r in rows})
+    problems += explain_gaps(
+        gaps, by_case, {r.id: r.last_seq for r in rows}, [r.id for r in rows if r.id not in by_case]
+    )
     deadlines = _deadlines(conn, key)
     documents = _documents(conn, key)
     calendar = spec.working_calendar() if spec is not None else None
@@ -159,6 +174,9 @@ def _case_checks(
     deadlines: Sequence[DeadlineRowState],
     documents: Sequence[DocumentRowState],
 ) -> list[Problem]:
+    if not events:  # one finding: the documents and deadlines it explained go with it
+        held = f" ({len(documents)} documents, {len(deadlines)} deadlines had it as source)"
+        return [Problem(row.id, 1, "has no events: its history was removed" + held)]
     problems = case_chain_problems(row.id, events)
     state, replay = replay_problems(row.id, events, lambda n, v: definitions.get((n, v)))
     problems += replay
@@ -228,7 +246,7 @@ def _spec_problems(
             )
         )
     try:
-        spec = parse_campaign(campaign.source_text, f"campaign {campaign.key} (stored)")
+        spec = _campaign(campaign.source_text, f"campaign {campaign.key} (stored)")
     except InspectError as exc:
         problems.append(Problem(None, None, f"the stored campaign file no longer reads: {exc}"))
         return None
@@ -264,7 +282,7 @@ def _definitions(
             problems.append(Problem(None, None, f"{label} is not stored"))
             continue
         try:
-            defn = parse_definition(row.source_text, f"{name} v{version} (stored)")
+            defn = _definition(row.source_text, f"{name} v{version} (stored)")
         except InspectError as exc:
             problems.append(Problem(None, None, f"{label}: the stored text no longer reads: {exc}"))
             continue
