@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inspect_engine.documents.edxml_xml import package_xml, pdf_pages
 from inspect_engine.domain.campaign.model import CampaignSpec
@@ -33,6 +34,10 @@ from inspect_engine.storage.document_store import ISSUED, DocumentRecord, Docume
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.tables import CaseRow, UnitRow
 from inspect_engine.storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from inspect_engine.services.signing.pdf_signing import SignRequest
+    from inspect_engine.services.signing.prepare import Signing
 
 EXTENSION = "edxml"
 # The documents whose unit gets its appendix workbook with them (as `notices package` does).
@@ -79,10 +84,15 @@ def write_edxml(
     *,
     unit_code: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    signing: Signing | None = None,
+    signed_at: Callable[[DocumentRecord], datetime] | None = None,
 ) -> EdxmlWritten:
     """Write `out/<unit folder>/<date_number_kind>.edxml` for each issued document of campaign
     `key` sent to a unit (only `unit_code`'s, if given). A unit without an agency code gets no
     package: the others are written, then `MissingAgencyCodes` says which units and what to do.
+
+    With `signing`, the PDF inside is signed as `notices package` signs its PDFs (at
+    `signed_at(record)`, default the signing's time).
 
     Example (the demo): `write_edxml(uow, "hanoi-2026", Path("demo/edxml"), unit_code="STP")`.
     """
@@ -114,7 +124,17 @@ def write_edxml(
     )
     records = [r for r in records if recipients[_case(r)].agency_code]
     forms = _forms(uow, records)
-    pdfs = _render_pdfs([Letter.from_json(r.content) for r in records])
+    requests = [
+        None
+        if signing is None
+        else signing.request(
+            r.content,
+            draft=r.status != ISSUED,
+            at=signed_at(r) if signed_at is not None else None,
+        )
+        for r in records
+    ]
+    pdfs = _render_pdfs([Letter.from_json(r.content) for r in records], requests)
     paths = []
     for i, (record, pdf) in enumerate(zip(records, pdfs, strict=True), start=1):
         unit = recipients[_case(record)]
@@ -327,13 +347,18 @@ def _forms(uow: UnitOfWork, records: Sequence[DocumentRecord]) -> dict[int, byte
     return {case: evidence.write_forms(uow, case, None) for case in cases}
 
 
-def _render_pdfs(letters: list[Letter]) -> list[bytes]:
-    """Each letter's PDF, on every core when there are enough to pay for the processes."""
+def _render_pdfs(letters: list[Letter], requests: Sequence[SignRequest | None]) -> list[bytes]:
+    """Each letter's PDF (signed as its request says), on every core when there are enough
+    to pay for the processes."""
     render = partial(rendering.render, fmt="pdf")
     if len(letters) < 8 or rendering.workers() == 1:
-        return [render(letter) for letter in letters]
+        return [render(letter, signing=req) for letter, req in zip(letters, requests, strict=True)]
     with ProcessPoolExecutor(max_workers=rendering.workers()) as pool:
-        return list(pool.map(render, letters, chunksize=4))
+        return list(pool.map(_render_one, letters, requests, chunksize=4))
+
+
+def _render_one(letter: Letter, request: SignRequest | None) -> bytes:
+    return rendering.render(letter, "pdf", request)
 
 
 def _write(path: Path, data: bytes) -> None:
