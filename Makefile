@@ -48,15 +48,8 @@ softhsm:  ## Debian's SoftHSM: the token the PKCS#11 signing test signs with, in
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2; \
 	fi
 
-bench: $(VENV)/.installed-dev  ## print the benchmark figures
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/transitions.py
-	$(BIN)/python bench/planner.py
-	$(BIN)/python bench/pdf_layout.py
-	$(BIN)/python bench/document_store.py
-	$(BIN)/python bench/notices.py
-	$(BIN)/python bench/simulate.py
-	$(BIN)/python bench/signing.py
+bench: $(VENV)/.installed-dev  ## every script in bench/, one table of figures, bench/results.json
+	$(BIN)/python bench/run_all.py
 
 docs: $(VENV)/.installed-dev  ## regenerate the CLI reference in docs/cli.md and docs/calendar.md
 	$(BIN)/python -m inspect_engine.cli.reference --write docs/cli.md --calendar docs/calendar.md

@@ -81,8 +81,11 @@ def database(rebuild: bool) -> Path:
     partial = path.with_suffix(".partial")
     build(partial)
     partial.rename(path)
-    print(f"built {path.relative_to(REPO)} in {time.perf_counter() - started:.0f} s "
-          f"({path.stat().st_size / 2**20:,.0f} MB)", flush=True)  # fmt: skip
+    print(
+        f"built {path.relative_to(REPO)} in {time.perf_counter() - started:.0f} s "
+        f"({path.stat().st_size / 2**20:,.0f} MB)",
+        flush=True,
+    )
     return path
 
 
@@ -98,8 +101,9 @@ def build(path: Path) -> None:
         campaign, units_csv, _ = national_campaign(Path(tmp), CASES - 7)
         with bootstrap(url, clock=clock).unit_of_work() as uow:
             units.import_units(uow, units_csv, clock=clock)
-            campaigns.create_campaign(uow, campaign, workflows_dirs=[data_dir("workflows")],
-                                      clock=clock)  # fmt: skip
+            campaigns.create_campaign(
+                uow, campaign, workflows_dirs=[data_dir("workflows")], clock=clock
+            )
             append_moves(uow)
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -192,8 +196,9 @@ def raw_case(path: Path, case_id: int) -> float:
     conn = sqlite3.connect(path)
     try:
         started = time.perf_counter()
-        rows = conn.execute(f"SELECT {FIELDS} FROM case_event WHERE case_id = ? ORDER BY seq",
-                            (case_id,))  # fmt: skip
+        rows = conn.execute(
+            f"SELECT {FIELDS} FROM case_event WHERE case_id = ? ORDER BY seq", (case_id,)
+        )
         for row in rows:
             hashlib.sha256("\x1f".join(map(str, row)).encode()).digest()
         return time.perf_counter() - started
@@ -234,19 +239,31 @@ def main() -> None:
         engine_s, events, problems = engine_verify(url)
         raws.append(rows / raw_s)
         engines.append(events / engine_s)
-        print(f"round {r + 1}: raw {rows / raw_s:,.0f} rows/s ({raw_s:.1f} s), verify "
-              f"{events / engine_s:,.0f} events/s ({engine_s:.1f} s), {problems} problems",
-              flush=True)  # fmt: skip
+        print(
+            f"round {r + 1}: raw {rows / raw_s:,.0f} rows/s ({raw_s:.1f} s), verify "
+            f"{events / engine_s:,.0f} events/s ({engine_s:.1f} s), {problems} problems",
+            flush=True,
+        )
         assert problems == 0 and events == rows == CASES * EVENTS_PER_CASE
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    record(f"audit verify, one campaign of {CASES * EVENTS_PER_CASE:,} events in {CASES:,} "
-           "cases (SQLite)", max(engines), "events/s", baseline=max(raws), target=">= 0.5x",
-           note=f"{CASES * EVENTS_PER_CASE / max(engines):.1f} s; peak memory {peak:,.0f} MB")  # fmt: skip
+    record(
+        f"audit verify, one campaign of {CASES * EVENTS_PER_CASE:,} events in {CASES:,} "
+        "cases (SQLite)",
+        max(engines),
+        "events/s",
+        baseline=max(raws),
+        target=">= 0.5x",
+        note=f"{CASES * EVENTS_PER_CASE / max(engines):.1f} s; peak memory {peak:,.0f} MB",
+    )
     times, raw, state = replays(url, path, args.replays)
-    record(f"replay of a {EVENTS_PER_CASE}-event case as of a date (show_case --as-of)",
-           statistics.median(times) * 1000, "ms", baseline=raw * 1000, target="<= 50 ms",
-           note=f"median of {len(times)}, first call {times[0] * 1000:.1f} ms; "
-                f"state then: {state}")  # fmt: skip
+    record(
+        f"replay of a {EVENTS_PER_CASE}-event case as of a date (show_case --as-of)",
+        statistics.median(times) * 1000,
+        "ms",
+        baseline=raw * 1000,
+        target="<= 50 ms",
+        note=f"median of {len(times)}, first call {times[0] * 1000:.1f} ms; state then: {state}",
+    )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench.report import record  # noqa: E402
 from inspect_engine.domain.events import canonical  # noqa: E402
 from inspect_engine.storage.db import make_engine, upgrade  # noqa: E402
 from inspect_engine.storage.document_store import DocumentStore  # noqa: E402
@@ -157,9 +158,12 @@ def main() -> None:
         for label, one in (("one transaction each", False), ("all in one transaction", True)):
             store = rate(url, issue_store, n, one_transaction=one)
             core = rate(url, issue_core, n, one_transaction=one)
-            print(
-                f"{backend:8} {label:23} store {store:7.0f}/s ({n / store:5.2f} s for {n}), "
-                f"Core {core:7.0f}/s: store {store / core:.1f}x"
+            record(
+                f"storing a document with its number, {label} ({backend}, {n:,}; baseline: "
+                "the same statements through SQLAlchemy Core)",
+                store,
+                "/s",
+                baseline=core,
             )
 
 

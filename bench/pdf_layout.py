@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import record
 from inspect_engine.documents.pdf_layout import render_pdf
 from tests.letters import announcement
 
@@ -56,8 +57,13 @@ def main() -> None:
         with ProcessPoolExecutor(workers) as pool:
             list(pool.map(_render, [1] * workers))  # register the fonts in every worker
             best = max(_rate(pool, workers, args.count) for _ in range(args.rounds))
-        verdict = "PASS" if best >= target else "FAIL"
-        print(f"{workers} process(es): {best:.1f} PDFs/s; target {target:.0f}/s: {verdict}")
+        record(
+            f"PDF of the layout tests' 4-page Thông báo, {workers} process(es)",
+            best,
+            "/s",
+            target=f">= {target:.0f} /s",
+            note=f"best of {args.rounds} rounds",
+        )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path[0] = str(REPO)  # bench/ holds a transitions.py of its own: the repository first
 
+from bench.report import record  # noqa: E402
 from bench.transitions import raw_rate  # noqa: E402
 from inspect_engine.bootstrap import bootstrap  # noqa: E402
 from inspect_engine.cli.demo_story import start_of  # noqa: E402
@@ -153,15 +154,17 @@ def main() -> None:
           f"{report.working_days} working days, {report.steps:,} steps, {report.events:,} events, "
           f"{documents:,} documents issued")  # fmt: skip
     print(f"  cases: {states}; deadlines met {report.met:,}, missed {missed:,}")
-    print(f"raw sqlite3 baseline : {raw:10,.0f} transitions/s")
-    print(f"simulation           : {rate:10,.0f} events/s = {rate / raw:.3f}x raw")
-    verdict = "PASS" if elapsed <= 60 else "MISSED"
-    print(f"  time {elapsed:.1f} s = {elapsed / (report.events / raw):.1f}x the raw "
-          f"baseline's time for as many events ({report.events / raw:.1f} s); "
-          f"TARGET <= 60 s: {verdict}")  # fmt: skip
-    # The CPU this process used: beside the wall time, it shows what other work on the
-    # machine took from the run (a quiet run has them close).
-    print(f"  cpu {cpu:.1f} s of the {elapsed:.1f} s")
+    record(
+        f"simulation, national ({args.communes:,} communes, {args.teams} teams, "
+        f"{report.first_day:%d/%m}–{report.until:%d/%m}: {report.steps:,} steps, "
+        f"{report.events:,} events, {documents:,} documents as letters)",
+        elapsed,
+        "s",
+        baseline=report.events / raw,
+        target="<= 60 s",
+        note=f"{rate:,.0f} events/s = {rate / raw:.3f}x raw sqlite3 ({raw:,.0f} /s); "
+        f"cpu {cpu:.1f} s; baseline: the raw time for as many events",
+    )
     if report.refused:
         print(f"  refused steps: {len(report.refused)}: {report.refused[0]}")
     kinds = Counter(report.documents)

@@ -25,6 +25,9 @@ from pathlib import Path
 from statistics import median
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path[0] = str(REPO)
+from bench.report import record  # noqa: E402
+
 BIN = Path(sys.executable).parent
 CLI = str(BIN / "inspect-engine")
 TARGET = 2.0
@@ -72,17 +75,19 @@ def main() -> None:
                     argv += ["--actor", "bench", "--role", "team_lead"]
                 times[name].append(_run(argv))
     raw = min(times["raw"])
-    print(f"raw: python -c 'import typer'  {raw * 1000:6.0f} ms (best of {args.rounds})")
+    record('raw: `python -c "import typer"`', raw * 1000, "ms", note=f"best of {args.rounds}")
     for name in commands:
         best = min(times[name])
         ratios = [t / r for t, r in zip(times[name], times["raw"], strict=True)]
-        line = (
-            f"{name:<14} {best * 1000:6.0f} ms  {best / raw:4.2f}x raw "
-            f"(median of rounds {median(ratios):4.2f}x)"
+        what = "the demo database: SQLAlchemy and the tables, no planner"
+        record(
+            f"`inspect-engine {name}`" + ("" if name.startswith("--") else f" on {what}"),
+            best * 1000,
+            "ms",
+            baseline=raw * 1000,
+            target=f"<= {TARGET:.0f}x" if name in ("--help", "--version") else None,
+            note=f"median of rounds {median(ratios):.2f}x",
         )
-        if name in ("--help", "--version"):
-            line += f"  target <= {TARGET:.1f}x: {'PASS' if best / raw <= TARGET else 'FAIL'}"
-        print(line)
 
 
 if __name__ == "__main__":
