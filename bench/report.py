@@ -40,6 +40,10 @@ def amount(value: float | None, unit: str) -> str:
     if value is None:
         return ""
     size = abs(value)
+    if value == int(value) and size < 1e15:  # a count: no decimals
+        return (
+            f"{int(value):,} {unit}".strip() if unit not in ("", "x") else f"{int(value):,}{unit}"
+        )
     digits = 0 if size >= 100 else 1 if size >= 10 else 2 if size >= 0.1 else 4
     text = f"{value:,.{digits}f}"
     return f"{text} {unit}".strip() if unit not in ("", "x") else text + unit

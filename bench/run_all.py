@@ -41,6 +41,7 @@ ORDER = (
     "document_store",
     "documents",
     "pdf_layout",
+    "signing",
     "planner",
     "notices",
     "audit_verify",
