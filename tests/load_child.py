@@ -103,6 +103,7 @@ class Load:
     log: Any
     process: int
     n: int = 0
+    done: set[int] = field(default_factory=set)  # cases seen in a terminal state
     about: dict[str, Any] = field(default_factory=dict)  # the case and trigger being tried
     minutes_numbers: dict[str, int] = field(default_factory=dict)
 
@@ -125,12 +126,18 @@ class Load:
             raise AssertionError(f"case show {case_id} under load: {view.problems}")
         self.record("read", case=case_id, version=view.version)
 
+    def pick(self) -> Case:
+        """A case to act on: one this process has not seen closed or cancelled."""
+        open_ = [c for c in self.cases if c not in self.done] or list(self.cases)
+        return self.cases[self.rng.choice(open_)]
+
     # --- the actions ---------------------------------------------------------------------------
 
     def advance(self) -> None:
-        case = self.cases[self.rng.choice(list(self.cases))]
+        case = self.pick()
         view = self.show(case.id)
         if view.state in TERMINAL:
+            self.done.add(case.id)  # closed or cancelled for good: not picked again
             self.record("idle", case=case.id, state=view.state)
             return
         made = self.request_for(case, view)
@@ -153,7 +160,7 @@ class Load:
         )
 
     def reschedule(self) -> None:
-        case = self.cases[self.rng.choice(list(self.cases))]
+        case = self.pick()
         view = self.show(case.id)
         if view.state not in (
             "planned",
@@ -215,7 +222,7 @@ class Load:
         return self.rng.choice(days[:20]) if days else None
 
     def import_evidence(self) -> None:
-        case = self.cases[self.rng.choice(list(self.cases))]
+        case = self.pick()
         view = self.show(case.id)
         if view.state not in ("announced", "submission_late", "submitted"):
             self.record("idle", case=case.id, state=view.state)

@@ -67,6 +67,7 @@ def show_case(uow: UnitOfWork, case_id: int, *, as_of: datetime | None = None) -
 
     with uow:
         store = EventStore(uow.connection)
+        store.read_snapshot()  # the case row, its events and its rows as of one moment
         head = store.case(case_id)
         if head is None:
             raise NotFound(f"no case {case_id}", field="CASE")
@@ -113,6 +114,7 @@ def verify_campaign(uow: UnitOfWork, campaign_key: str) -> Verification:
     from inspect_engine.services.verify_campaign import check_campaign
 
     with uow:
+        EventStore(uow.connection).read_snapshot()  # everything as of one moment
         checked = check_campaign(uow, campaign_key)
     return Verification(
         campaign_key,

@@ -249,6 +249,18 @@ class EventStore:
                 self._raise_conflict(exc)
                 raise
 
+    def read_snapshot(self) -> None:
+        """Have the rest of this transaction read one snapshot of the database, for a check that
+        reads a case row, then its events, then its deadlines: a transition committed between two
+        of those reads made an intact case look damaged (tests/test_load.py). PostgreSQL's READ
+        COMMITTED gives each statement a snapshot of its own, and so does SQLite outside a
+        transaction. Call it before the transaction's first statement; it only reads after."""
+        if self._sqlite:
+            if not self._driver.in_transaction:
+                self._driver.execute("BEGIN")  # deferred: the snapshot is the first read's
+        else:
+            self._driver.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
     def has_campaign(self, campaign_key: str) -> bool:
         return self._run("campaign", (campaign_key,)).fetchone() is not None
 
