@@ -7,6 +7,7 @@ import typer
 from inspect_engine import __version__
 from inspect_engine.bootstrap import bootstrap
 from inspect_engine.cli import (
+    audit,
     board,
     calendar,
     campaign,
@@ -68,6 +69,7 @@ app.add_typer(workflow.app, name="workflow")
 app.add_typer(plan.app, name="plan")
 app.add_typer(notices.app, name="notices")
 app.add_typer(deadlines.app, name="deadlines")
+app.add_typer(audit.app, name="audit")
 app.command("calendar")(calendar.show)
 app.command("worker")(worker.run)
 app.command("report")(report.report)
