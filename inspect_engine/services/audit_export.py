@@ -52,6 +52,9 @@ TABLE_ORDER = (
     "unit_blackout",
 )
 NOT_EXPORTED = frozenset({"alembic_version"})  # the schema's revision is in the header
+# Rows go by primary key, but the events in the order they were sealed: each campaign's chain
+# (a cut export then lacks the newest, which the header's chain head shows).
+ORDER_BY = {"case_event": ("campaign_key", "chain_seq")}
 BATCH = 2_000  # rows fetched at a time
 
 
@@ -213,7 +216,8 @@ def _head(conn: Connection, key: str) -> CampaignHead:
 
 def _rows(conn: Connection, table: Table, key: str | None) -> Iterator[dict[str, Any]]:
     """The table's rows in the scope, by primary key, streamed."""
-    query = select(table).order_by(*table.primary_key.columns)
+    order = [table.c[name] for name in ORDER_BY.get(str(table.name), ())]
+    query = select(table).order_by(*(order or table.primary_key.columns))
     keep = None
     if key is not None:
         if table.name == "campaign":
@@ -247,7 +251,7 @@ def _referenced(conn: Connection, table: str, key: str) -> Any:
             ).scalars()
         )
         parents: dict[str, str | None] = dict(
-            conn.execute(text("SELECT code, parent_code FROM unit")).tuples().all()
+            conn.execute(text("SELECT code, parent_code FROM unit")).all()
         )
         todo = list(codes)
         while todo:
@@ -267,7 +271,7 @@ def _referenced(conn: Connection, table: str, key: str) -> Any:
                     "WHERE campaign_key = :key"
                 ),
                 {"key": key},
-            ).tuples()
+            )
         )
         return lambda row: (row["name"], row["version"]) in versions
     if table == "number_register":
@@ -278,7 +282,7 @@ def _referenced(conn: Connection, table: str, key: str) -> Any:
                     "WHERE campaign_key = :key"
                 ),
                 {"key": key},
-            ).tuples()
+            )
         )
         return lambda row: (row["issuer_code"], row["year"], row["series"]) in sequences
     return None

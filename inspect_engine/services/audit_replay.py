@@ -43,7 +43,7 @@ def replay_case(uow: UnitOfWork, case_id: int, at: datetime) -> CaseAsOf:
         form = campaign_spec(conn, head.campaign_key)[0].notices.announcement_form
         dates = conn.execute(
             text("SELECT id, issued_on FROM document WHERE case_id = :id"), {"id": case_id}
-        ).tuples()
+        )
         result = case_as_of(
             events,
             at.astimezone(DISPLAY_TZ),
