@@ -336,7 +336,8 @@ def test_an_export_of_an_older_schema_is_brought_up_to_date(simulated: str, tmp_
     path.write_bytes(body + orjson.dumps(end, option=orjson.OPT_SORT_KEYS) + b"\n")
     result = Cli("sqlite:///nowhere.db")("audit", "verify", "--export", str(path))
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert "(schema 0007)" in result.stdout and "chains valid" in result.stdout
+    assert "(schema 0007)" in result.stdout
+    assert "hanoi-2026: 141 cases" in result.stdout and "everything stored matches" in result.stdout
 
 
 def test_a_tampered_database_exports_a_history_that_fails_the_same_way(
@@ -379,7 +380,14 @@ def test_verify_without_a_key_covers_every_campaign(copy: Cli, tmp_path: Path) -
     assert data["valid"] is False
     assert [c["valid"] for c in data["campaigns"]] == [True, False]
     alias = copy("case", "verify", "hanoi-2026", "--json")
-    assert alias.exit_code == 0 and json.loads(alias.stdout) == data["campaigns"][0]
+    assert alias.exit_code == 0
+    same = ("campaign", "cases", "events", "head", "valid")
+    assert {k: json.loads(alias.stdout)[k] for k in same} == {
+        k: data["campaigns"][0][k] for k in same
+    }
+    assert (
+        copy("case", "verify", "hanoi-2026").stdout == copy("audit", "verify", "hanoi-2026").stdout
+    )
 
 
 # --- timeline -------------------------------------------------------------------------------

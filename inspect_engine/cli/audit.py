@@ -1,5 +1,6 @@
-"""`inspect-engine audit ...`: what an auditor does: verify the history (online, or from an
-export without the database), replay a case as of a moment, read its timeline, export."""
+"""`inspect-engine audit ...`: what an auditor runs to trust the history without trusting the
+operators: verify everything stored (online, or from an export without the database), anchor
+the heads outside the database, replay a case as of a moment, read its timeline, export."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import typer
 
 from inspect_engine.cli.common import (
     AS_JSON,
+    CAMPAIGN_KEY,
     CASE_ID,
     new_app,
     print_json,
@@ -24,16 +26,21 @@ from inspect_engine.errors import InputError
 from inspect_engine.settings import DISPLAY_TZ
 
 if TYPE_CHECKING:
+    from inspect_engine.domain.verification import Problem
     from inspect_engine.services.audit import Verification
     from inspect_engine.services.audit_offline import ExportCheck
 
-app = new_app("Audit: verify the history, replay a case as of a moment, its timeline, exports.")
+app = new_app(
+    "Audit: verify everything stored against its events, anchor the history, replay a case as "
+    "of a moment, its timeline, exports."
+)
 
 OPTIONAL_KEY = typer.Argument(None, metavar="KEY", help="Campaign key (default: every campaign).")
 
 
 def verification_json(result: Verification) -> dict[str, Any]:
-    """One campaign's verification, as `case verify --json` has always printed it."""
+    """One campaign's verification as `case verify --json` has always printed it (problems as
+    lines)."""
     return {
         "campaign": result.campaign_key,
         "cases": result.cases,
@@ -44,20 +51,44 @@ def verification_json(result: Verification) -> dict[str, Any]:
     }
 
 
-def say_verification(result: Verification) -> None:
+def _campaign_json(
+    result: Verification, found: list[Problem], anchored: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One campaign's verification as `audit verify --json` prints it (docs/json.md)."""
+    return {
+        "campaign": result.campaign_key,
+        "cases": result.cases,
+        "events": result.events,
+        "head": result.head,
+        "chain_seq": result.chain_seq,
+        "valid": not found,
+        "problems": [
+            {"case": p.case_id, "seq": p.seq, "problem": p.what, "line": p.line()} for p in found
+        ],
+        "notes": list(result.notes),
+        "anchor": None
+        if anchored is None
+        else {"taken_at": anchored["taken_at"], "chain": anchored["chain"]},
+    }
+
+
+def _say_campaign(result: Verification, problems: list[str], extends: str = "") -> None:
     key = result.campaign_key
-    if result.problems:
-        say(f"{key}: {len(result.problems)} problems")
-        for problem in result.problems:
-            say(f"  {problem}")
-    else:
-        say(
-            f"{key}: {result.cases} cases, {result.events} events, chains valid; head {result.head}"
-        )
+    if problems:
+        say(f"{key}: {len(problems)} problems")
+        for line in problems:
+            say(f"  {line}")
+        return
+    say(
+        f"{key}: {result.cases} cases, {result.events} events, everything stored matches "
+        f"its events; head {result.chain_seq}:{result.head[:16]}{extends}"
+    )
+    for note in result.notes:
+        say(f"  note: {note}")
 
 
 def verify_one(ctx: typer.Context, key: str, as_json: bool) -> None:
-    """`audit verify KEY`, and `case verify KEY` (its alias)."""
+    """`case verify KEY`: the checks of `audit verify KEY`, its JSON as it has always been."""
     from inspect_engine.services import audit
 
     with unit_of_work(ctx) as uow:
@@ -65,7 +96,7 @@ def verify_one(ctx: typer.Context, key: str, as_json: bool) -> None:
     if as_json:
         print_json(verification_json(result))
     else:
-        say_verification(result)
+        _say_campaign(result, list(result.problems))
     if result.problems:
         raise typer.Exit(1)
 
@@ -80,45 +111,102 @@ def verify(
         metavar="FILE",
         help="Verify this export (of `audit export`) instead of the database: offline.",
     ),
+    anchor: Path = typer.Option(
+        None, "--anchor", help="An anchor file (`audit anchor`): the history must extend it."
+    ),
+    trust_key: str = typer.Option(
+        None, "--trust-key", help="The public key (base64) the anchor must be signed with."
+    ),
     as_json: bool = AS_JSON,
 ) -> None:
-    """Verify the hash chains of a campaign (every campaign without KEY): every case's chain,
-    the campaign chain, each case's state against its replay and the chain of the team
-    decisions; exit 1 if anything was altered.
+    """Verify a campaign (every campaign without KEY): both hash chains, each case replayed
+    through its workflow, every row derived from the events (case state, unit, version,
+    planned visit, deadlines, documents), the stored campaign file and workflow definitions
+    against the fingerprints sealed in the chain, and the team decisions. Exit 1 if anything
+    was altered.
+
+    With --anchor, also prove the history still extends the anchored one: re-sealed,
+    cut-off or inserted history fails. The anchor names its campaign.
 
     With --export FILE, no database is opened: the export is loaded into a fresh temporary
-    database built by the engine's own migrations, the same verification runs there, and the
-    export's recorded chain heads, row counts and SHA-256 must match what it holds (a cut or
-    edited export fails). KEY then picks one campaign of the export.
+    database built by the engine's own migrations and the same verification runs there (with
+    --anchor too); the export's recorded chain heads, row counts and SHA-256 must match what it
+    holds, so a cut or edited export fails. KEY then picks one campaign of the export.
 
-    Example: inspect-engine audit verify hanoi-2026
+    Example: inspect-engine audit verify hanoi-2026 --anchor anchors/2026-10-01.json
     """
+    from inspect_engine.services import anchors
+
+    anchored = None
+    if anchor is not None:
+        anchored = anchors.read_anchor(anchor, trusted_key=trust_key)
+        if key is not None and anchored["campaign"] != key:
+            raise typer.BadParameter(
+                f"the anchor is of campaign {anchored['campaign']!r}", param_hint="--anchor"
+            )
+        key = str(anchored["campaign"])
     if export is not None:
-        _verify_export(export, key, as_json)
+        _verify_export(export, key, anchored, as_json)
         return
-    if key is not None:
-        verify_one(ctx, key, as_json)
+    if key is None:
+        _verify_all(ctx, as_json)
         return
+    from inspect_engine.domain.verification import merged
+    from inspect_engine.services import audit
+
+    with unit_of_work(ctx) as uow:
+        result = audit.verify_campaign(uow, key)
+        found = list(result.found)
+        if anchored is not None:
+            found = merged([*found, *anchors.verify_against(uow, anchored)])
+    _print_campaign(result, found, anchored, as_json)
+    if found:
+        raise typer.Exit(1)
+
+
+def _print_campaign(
+    result: Verification, found: list[Problem], anchored: dict[str, Any] | None, as_json: bool
+) -> None:
+    from inspect_engine.services import anchors
+
+    problems = [p.line() for p in found]
+    extends = (
+        f"; extends the anchor of {anchored['taken_at']} (position {anchored['chain']['seq']}, "
+        f"key {anchors.key_id(anchored['public_key'])})"
+        if anchored is not None and not problems
+        else ""
+    )
+    if as_json:
+        print_json(_campaign_json(result, found, anchored))
+    else:
+        _say_campaign(result, problems, extends)
+
+
+def _verify_all(ctx: typer.Context, as_json: bool) -> None:
     from inspect_engine.services.audit_verify import verify_all
 
     with unit_of_work(ctx) as uow:
         results = verify_all(uow)
     valid = not any(r.problems for r in results)
     if as_json:
-        print_json({"valid": valid, "campaigns": [verification_json(r) for r in results]})
+        print_json(
+            {"valid": valid, "campaigns": [_campaign_json(r, list(r.found)) for r in results]}
+        )
     elif not results:
         say("no campaigns to verify")
     else:
         for result in results:
-            say_verification(result)
+            _say_campaign(result, list(result.problems))
     if not valid:
         raise typer.Exit(1)
 
 
-def _verify_export(path: Path, key: str | None, as_json: bool) -> None:
+def _verify_export(
+    path: Path, key: str | None, anchored: dict[str, Any] | None, as_json: bool
+) -> None:
     from inspect_engine.services.audit_offline import verify_export
 
-    check = verify_export(path)
+    check = verify_export(path, anchor=anchored)
     if key is not None:
         check.campaigns = [c for c in check.campaigns if c.campaign_key == key]
         if not check.campaigns:
@@ -142,7 +230,7 @@ def _export_json(check: ExportCheck) -> dict[str, Any]:
             "problems": check.problems,
         },
         "valid": check.valid,
-        "campaigns": [verification_json(c) for c in check.campaigns],
+        "campaigns": [_campaign_json(c, list(c.found)) for c in check.campaigns],
     }
 
 
@@ -158,7 +246,39 @@ def _say_export(check: ExportCheck) -> None:
         for problem in check.problems:
             say(f"  {problem}")
     for result in check.campaigns:
-        say_verification(result)
+        _say_campaign(result, list(result.problems))
+
+
+@app.command("anchor")
+def anchor(
+    ctx: typer.Context,
+    key: str = CAMPAIGN_KEY,
+    out: Path = typer.Option(..., "--out", help="File to write the signed anchor to."),
+    key_file: Path = typer.Option(
+        None,
+        "--key",
+        help="Ed25519 private key (PEM); default: $INSPECT_ANCHOR_KEY, else your own, "
+        "created on first use in your data folder.",
+    ),
+) -> None:
+    """Write a signed checkpoint of the campaign's history: its chain head, each case's head
+    and the team decisions' head, signed with an Ed25519 key kept off the database. Keep the
+    file where the operators cannot change it (give it to the auditors).
+
+    Example: inspect-engine audit anchor hanoi-2026 --out anchors/2026-10-01.json
+    """
+    from inspect_engine.services import anchors
+
+    signing = anchors.load_key(key_file)
+    if signing.created:
+        say(f"created the anchor key {signing.path} (keep it off the database host's backups)")
+    with unit_of_work(ctx) as uow:
+        made = anchors.make_anchor(uow, key, signing, clock=runtime(ctx).clock)
+    anchors.write_anchor(made, out)
+    say(
+        f"{out}: {key} at position {made['chain']['seq']} ({len(made['cases'])} cases), "
+        f"signed by key {anchors.key_id(made['public_key'])}"
+    )
 
 
 @app.command("export")

@@ -109,11 +109,28 @@ def demo(
             _documents(uow, summary.key, directory, clock)
         verified = audit.verify_campaign(uow, summary.key)
         say(
-            f"audit: {verified.events} events in {verified.cases} cases, chains "
-            f"{'valid' if not verified.problems else 'BROKEN'}; head {verified.head[:16]}"
+            f"audit: {verified.events} events in {verified.cases} cases, everything stored "
+            f"{'matches its events' if not verified.problems else 'does NOT match its events'}"
+            f"; head {verified.head[:16]}"
         )
+        _anchor(uow, summary.key, directory, clock, db_file)
         _results(uow, summary.key, directory, clock)
     say(f"explore: {_command()} --db sqlite:///{db_file} case show {shown or other.case_id}")
+
+
+def _anchor(uow: Any, key: str, directory: Path, clock: Any, db_file: Path) -> None:
+    """Anchor the history with the demo's own key, derived from a fixed seed so that every run
+    prints the same (a real deployment's key is random and kept off the database host), and
+    say how an auditor checks it."""
+    from inspect_engine.services import anchors
+
+    key_file = directory / "anchor-key.pem"
+    key_file.unlink(missing_ok=True)
+    signing = anchors.create_key(key_file, seed=b"inspect-engine demo anchor key")
+    anchor = directory / "anchors" / f"{key}.json"
+    anchors.write_anchor(anchors.make_anchor(uow, key, signing, clock=clock), anchor)
+    say(f"  anchored: {anchor} (key {anchors.key_id(signing.public_b64)}); check it with "
+        f"{_command()} --db sqlite:///{db_file} audit verify {key} --anchor {anchor}")  # fmt: skip
 
 
 def _reinspected(uow: Any, key: str) -> int | None:

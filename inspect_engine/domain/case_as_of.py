@@ -280,22 +280,7 @@ def _apply(result: CaseAsOf, event: Event, zone: tzinfo, dates: Mapping[int, dat
             )
         )
     elif trigger == ISSUE_TRIGGER:
-        doc = _mapping(payload.get("document"))
-        doc_id = doc["id"] if isinstance(doc.get("id"), int) else None
-        number = doc["number"] if isinstance(doc.get("number"), str) else None
-        result.documents.append(
-            DocumentAsOf(
-                event.seq,
-                doc_id,
-                str(doc.get("kind", "")),
-                number,
-                # A draft numbered later got its date then, on no event: not known as of now.
-                dates.get(doc_id) if doc_id is not None and number is not None else None,
-                day,
-                str(doc.get("content_hash", "")),
-                str(doc.get("source", "")),
-            )
-        )
+        _issued(result.documents, _mapping(payload.get("document")), event.seq, day, dates)
     elif trigger == DEADLINE_TRIGGER:
         _fired(result.deadlines, _mapping(payload.get("deadline")), event.seq)
     elif trigger == "cancel":
@@ -314,6 +299,35 @@ def _apply(result: CaseAsOf, event: Event, zone: tzinfo, dates: Mapping[int, dat
     if trigger in FINDINGS_TRIGGERS:
         result.draft_findings, result.draft_seq = _findings(payload), event.seq
     _deadline_effects(result.deadlines, event)
+
+
+def _issued(
+    documents: list[DocumentAsOf],
+    doc: Mapping[str, Any],
+    seq: int,
+    day: date,
+    dates: Mapping[int, date | None],
+) -> None:
+    """An `issue_document` event: a document issued, or a draft the records office numbered
+    since (a second event naming the same document, with its number: it replaces the first)."""
+    doc_id = doc["id"] if isinstance(doc.get("id"), int) else None
+    number = doc["number"] if isinstance(doc.get("number"), str) else None
+    issued = DocumentAsOf(
+        seq,
+        doc_id,
+        str(doc.get("kind", "")),
+        number,
+        # The date a document bears is in its row; a draft has none until it is numbered.
+        dates.get(doc_id) if doc_id is not None and number is not None else None,
+        day,
+        str(doc.get("content_hash", "")),
+        str(doc.get("source", "")),
+    )
+    earlier = next((i for i, d in enumerate(documents) if doc_id and d.id == doc_id), None)
+    if earlier is None:
+        documents.append(issued)
+    else:
+        documents[earlier] = issued
 
 
 def _fired(deadlines: list[DeadlineAsOf], passed: Mapping[str, Any], seq: int) -> None:

@@ -19,7 +19,7 @@ import hashlib
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -29,9 +29,9 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, MetaData, Table, t
 
 from inspect_engine.domain.events import as_utc
 from inspect_engine.errors import InputError
-from inspect_engine.services.audit import Verification
+from inspect_engine.services.audit import Verification, verify_campaign
 from inspect_engine.services.audit_export import FORMAT, FORMAT_VERSION
-from inspect_engine.services.audit_verify import verify_each
+from inspect_engine.services.audit_verify import campaign_keys
 from inspect_engine.storage.db import alembic_config, make_engine, upgrade
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.uow import UnitOfWork
@@ -65,7 +65,9 @@ class ExportCheck:
         return not self.problems and not any(v.problems for v in self.campaigns)
 
 
-def verify_export(path: Path) -> ExportCheck:
+def verify_export(path: Path, *, anchor: Mapping[str, Any] | None = None) -> ExportCheck:
+    """What verifying the export at `path` finds; with `anchor` (read and its signature checked
+    by `services.anchors.read_anchor`), also whether the exported history extends it."""
     with _open(path) as stream:
         lines = _numbered(stream)
         first = next(lines, None)
@@ -78,7 +80,7 @@ def verify_export(path: Path) -> ExportCheck:
                 assert first is not None
                 _load(engine, first[1], lines, check)
                 upgrade(engine)  # the rows of an older engine, brought to this one's schema
-                _verify(engine, check)
+                _verify(engine, check, anchor)
             finally:
                 engine.dispose()
     return check
@@ -331,13 +333,11 @@ def _closing(
             check.problems.append(f"{name}: {table} has {found} rows; the closing line says {said}")
 
 
-def _verify(engine: Engine, check: ExportCheck) -> None:
+def _verify(engine: Engine, check: ExportCheck, anchor: Mapping[str, Any] | None) -> None:
     """The same verification as online, per campaign, and the header's heads against it."""
     uow = UnitOfWork(engine)
     try:
-        with uow:
-            rows = uow.connection.execute(text("SELECT key FROM campaign")).scalars()
-            stored = [str(k) for k in rows]
+        stored = campaign_keys(uow)
         said = {str(c.get("key")): c for c in check.header.campaigns}
         for key in sorted(set(stored) - set(said)):
             check.problems.append(f"{key}: in the export's rows but not in its header")
@@ -345,11 +345,24 @@ def _verify(engine: Engine, check: ExportCheck) -> None:
             if key not in stored:
                 check.problems.append(f"{key}: in the export's header but none of its rows")
                 continue
-            result = verify_each(uow, key)
+            result = verify_campaign(uow, key)
+            if anchor is not None and anchor.get("campaign") == key:
+                result = _with_anchor(uow, result, anchor)
             check.campaigns.append(result)
             check.problems += _head_problems(uow, key, recorded, result)
+        if anchor is not None and anchor.get("campaign") not in stored:
+            check.problems.append(f"the anchor's campaign {anchor.get('campaign')!r} is not in it")
     finally:
         uow.close()
+
+
+def _with_anchor(uow: UnitOfWork, result: Verification, anchor: Mapping[str, Any]) -> Verification:
+    """The verification with what the anchor shows of the exported history (as online)."""
+    from inspect_engine.domain.verification import merged
+    from inspect_engine.services.anchors import verify_against
+
+    found = merged([*result.found, *verify_against(uow, anchor)])
+    return replace(result, problems=[p.line() for p in found], found=tuple(found))
 
 
 def _head_problems(

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from inspect_engine.domain.workflow.model import WorkflowDefinition
 from inspect_engine.domain.workflow.yaml_loader import parse_definition
-from inspect_engine.errors import InputError
+from inspect_engine.errors import CheckFailed, InputError
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.storage.tables import WorkflowRow
 from inspect_engine.storage.workflow_files import find_definition
@@ -62,12 +62,22 @@ def stored(conn: Connection, name: str, version: int) -> WorkflowDefinition:
     key = (name, version)
     if key not in cache:
         table = WorkflowRow.__table__  # type: ignore[attr-defined]
-        text = conn.execute(
-            select(table.c.source_text).where(table.c.name == name, table.c.version == version)
-        ).scalar()
-        if text is None:
+        row = conn.execute(
+            select(table.c.source_text, table.c.fingerprint).where(
+                table.c.name == name, table.c.version == version
+            )
+        ).first()
+        if row is None:
             raise InputError(f"workflow {name} v{version} is not registered in this database")
-        cache[key] = parse_definition(text, f"{name} v{version} (stored)")
+        defn = parse_definition(row[0], f"{name} v{version} (stored)")
+        # A stored text edited under the engine (a role added to a trigger, say) is never
+        # driven: it no longer matches the fingerprint it was registered, and sealed, with.
+        if defn.fingerprint() != row[1]:
+            raise CheckFailed(
+                f"workflow {name} v{version} as stored does not match its fingerprint: it was "
+                "edited in the database; nothing fires through it (see `audit verify`)"
+            )
+        cache[key] = defn
     return cache[key]
 
 
