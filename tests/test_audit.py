@@ -460,3 +460,33 @@ def test_the_timeline_of_a_damaged_case_says_so(copy: Cli, tmp_path: Path) -> No
     html = page.read_text(encoding="utf-8")
     assert "Bị phá vỡ" in html and "case 7 event 3: content does not match its hash" in html
     assert "Hợp lệ" not in html
+
+
+def test_an_export_is_checked_against_an_anchor_offline(copy: Cli, tmp_path: Path) -> None:
+    """An export made before the anchor lacks the history the anchor holds: it fails; one made
+    after verifies and says it extends the anchor."""
+    from inspect_engine.services.anchors import create_key
+
+    key = tmp_path / "anchor-key.pem"
+    create_key(key)
+    before = tmp_path / "before.jsonl"
+    assert copy("audit", "export", "--out", str(before)).exit_code == 0
+    why = tmp_path / "why.json"
+    why.write_text('{"reason": "Đơn vị sáp nhập"}', encoding="utf-8")
+    open_case = rows(copy.url, "SELECT min(id) FROM inspection_case WHERE state = 'remediation'")
+    moved = copy("case", "advance", str(open_case[0][0]), "cancel", "--data-file", str(why),
+                 "--actor", "lan", "--role", "team_lead")  # fmt: skip
+    assert moved.exit_code == 0, moved.stderr
+    anchor = tmp_path / "anchor.json"
+    assert copy("audit", "anchor", KEY, "--out", str(anchor), "--key", str(key)).exit_code == 0
+    after = tmp_path / "after.jsonl"
+    assert copy("audit", "export", "--out", str(after)).exit_code == 0
+    offline = Cli("sqlite:///nowhere.db")
+    good = offline("audit", "verify", "--export", str(after), "--anchor", str(anchor))
+    assert good.exit_code == 0, good.stdout
+    assert "extends the anchor of" in good.stdout
+    stale = offline("audit", "verify", "--export", str(before), "--anchor", str(anchor), "--json")
+    assert stale.exit_code == 1
+    [campaign] = json.loads(stale.stdout)["campaigns"]
+    assert campaign["valid"] is False and campaign["anchor"] is not None
+    assert any(p["case"] == open_case[0][0] for p in campaign["problems"])

@@ -167,19 +167,21 @@ def verify(
 def _print_campaign(
     result: Verification, found: list[Problem], anchored: dict[str, Any] | None, as_json: bool
 ) -> None:
-    from inspect_engine.services import anchors
-
-    problems = [p.line() for p in found]
-    extends = (
-        f"; extends the anchor of {anchored['taken_at']} (position {anchored['chain']['seq']}, "
-        f"key {anchors.key_id(anchored['public_key'])})"
-        if anchored is not None and not problems
-        else ""
-    )
     if as_json:
         print_json(_campaign_json(result, found, anchored))
     else:
-        _say_campaign(result, problems, extends)
+        _say_campaign(result, [p.line() for p in found], _extends(anchored, not found))
+
+
+def _extends(anchored: dict[str, Any] | None, valid: bool) -> str:
+    if anchored is None or not valid:
+        return ""
+    from inspect_engine.services import anchors
+
+    return (
+        f"; extends the anchor of {anchored['taken_at']} (position {anchored['chain']['seq']}, "
+        f"key {anchors.key_id(anchored['public_key'])})"
+    )
 
 
 def _verify_all(ctx: typer.Context, as_json: bool) -> None:
@@ -212,14 +214,18 @@ def _verify_export(
         if not check.campaigns:
             raise InputError(f"the export holds no campaign {key!r}", field="KEY")
     if as_json:
-        print_json(_export_json(check))
+        print_json(_export_json(check, anchored))
     else:
-        _say_export(check)
+        _say_export(check, anchored)
     if not check.valid:
         raise typer.Exit(1)
 
 
-def _export_json(check: ExportCheck) -> dict[str, Any]:
+def _anchored_for(key: str, anchored: dict[str, Any] | None) -> dict[str, Any] | None:
+    return anchored if anchored is not None and anchored["campaign"] == key else None
+
+
+def _export_json(check: ExportCheck, anchored: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "export": {
             "file": str(check.path),
@@ -230,11 +236,14 @@ def _export_json(check: ExportCheck) -> dict[str, Any]:
             "problems": check.problems,
         },
         "valid": check.valid,
-        "campaigns": [_campaign_json(c, list(c.found)) for c in check.campaigns],
+        "campaigns": [
+            _campaign_json(c, list(c.found), _anchored_for(c.campaign_key, anchored))
+            for c in check.campaigns
+        ],
     }
 
 
-def _say_export(check: ExportCheck) -> None:
+def _say_export(check: ExportCheck, anchored: dict[str, Any] | None) -> None:
     header = check.header
     say(
         f"export {check.path}: written {header.exported_at} by inspect-engine "
@@ -246,7 +255,8 @@ def _say_export(check: ExportCheck) -> None:
         for problem in check.problems:
             say(f"  {problem}")
     for result in check.campaigns:
-        _say_campaign(result, list(result.problems))
+        mine = _anchored_for(result.campaign_key, anchored)
+        _say_campaign(result, list(result.problems), _extends(mine, not result.problems))
 
 
 @app.command("anchor")
