@@ -15,14 +15,26 @@ import gzip
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    DateTime,
+    String,
+    Table,
+    Text,
+    cast,
+    select,
+    text,
+    type_coerce,
+)
 
 from inspect_engine import __version__
 from inspect_engine.domain.events import as_utc
@@ -106,6 +118,42 @@ def value(item: Any) -> Any:
     if isinstance(item, date):
         return item.isoformat()
     return item
+
+
+def _moment_text(item: str | None) -> str | None:
+    """SQLite's stored text of a time (UTC, naive), as `value` writes a time."""
+    return None if item is None else value(datetime.fromisoformat(item))
+
+
+def _day_text(item: str | None) -> str | None:
+    return None if item is None else date.fromisoformat(item).isoformat()
+
+
+def _json_text(item: str | None) -> Any:
+    return None if item is None else orjson.loads(item)
+
+
+def _columns(conn: Connection, table: Table) -> tuple[list[Any], list[Callable[[Any], Any]]]:
+    """What to select of each column and how to write it. JSON is read as its text and parsed
+    by orjson, SQLite's dates and times as their text: SQLAlchemy's own processing (the json
+    module, regular expressions) was 3/4 of an export's time."""
+    sqlite = conn.dialect.name == "sqlite"
+    selected: list[Any] = []
+    writers: list[Callable[[Any], Any]] = []
+    for column in table.columns:
+        if isinstance(column.type, JSON):
+            selected.append(cast(column, Text).label(column.name))
+            writers.append(_json_text)
+        elif sqlite and isinstance(column.type, DateTime):
+            selected.append(type_coerce(column, String).label(column.name))
+            writers.append(_moment_text)
+        elif sqlite and isinstance(column.type, Date):
+            selected.append(type_coerce(column, String).label(column.name))
+            writers.append(_day_text)
+        else:
+            selected.append(column)
+            writers.append(value)
+    return selected, writers
 
 
 def line(data: dict[str, Any]) -> bytes:
@@ -217,7 +265,8 @@ def _head(conn: Connection, key: str) -> CampaignHead:
 def _rows(conn: Connection, table: Table, key: str | None) -> Iterator[dict[str, Any]]:
     """The table's rows in the scope, by primary key, streamed."""
     order = [table.c[name] for name in ORDER_BY.get(str(table.name), ())]
-    query = select(table).order_by(*(order or table.primary_key.columns))
+    selected, writers = _columns(conn, table)
+    query = select(*selected).order_by(*(order or table.primary_key.columns))
     keep = None
     if key is not None:
         if table.name == "campaign":
@@ -227,11 +276,11 @@ def _rows(conn: Connection, table: Table, key: str | None) -> Iterator[dict[str,
         else:
             keep = _referenced(conn, table.name, key)
     result = conn.execution_options(stream_results=True, max_row_buffer=BATCH).execute(query)
-    columns = result.keys()
-    names = [str(name) for name in columns]  # plain str: orjson refuses subclasses as keys
+    names = [str(c.name) for c in table.columns]  # plain str: orjson refuses subclasses as keys
+    fields = list(zip(names, writers, strict=True))
     for chunk in result.partitions(BATCH):
         for row in chunk:
-            data = {name: value(item) for name, item in zip(names, row, strict=True)}
+            data = {name: write(item) for (name, write), item in zip(fields, row, strict=True)}
             if keep is None or keep(data):
                 yield data
 
