@@ -5,13 +5,16 @@ document; `audit verify` without a key covers every campaign; `case verify` is i
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 import pytest
@@ -327,8 +330,6 @@ def test_an_export_of_an_older_schema_is_brought_up_to_date(simulated: str, tmp_
         if data["table"] == "unit":
             del data["row"]["agency_code"]
         older.append(orjson.dumps(data, option=orjson.OPT_SORT_KEYS))
-    import hashlib
-
     body = b"".join(line + b"\n" for line in older)
     end = orjson.loads(lines[-1])
     end["end"]["sha256"] = hashlib.sha256(body).hexdigest()
@@ -446,9 +447,6 @@ def test_the_timeline_has_every_step_and_every_document(simulated: str, tmp_path
 
 
 def _links(html: str) -> list[str]:
-    import re
-    from urllib.parse import unquote
-
     return [unquote(h) for h in re.findall(r'href="([^"#][^"]*)"', html)]
 
 
@@ -460,6 +458,9 @@ def test_the_timeline_of_a_damaged_case_says_so(copy: Cli, tmp_path: Path) -> No
     html = page.read_text(encoding="utf-8")
     assert "Bị phá vỡ" in html and "case 7 event 3: content does not match its hash" in html
     assert "Hợp lệ" not in html
+    assert re.findall(r'<tr id="buoc-(\d+)" class="\w+ damaged">', html) == [
+        "3"
+    ]  # the step, in red
 
 
 def test_an_export_is_checked_against_an_anchor_offline(copy: Cli, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ from inspect_engine.storage.document_store import ISSUED, DocumentRecord, Docume
 from inspect_engine.storage.uow import UnitOfWork
 
 FILE_FORMATS = ("pdf", "docx")  # what `notices package` writes by default, the PDF first
+_PROBLEM_AT = re.compile(r"case (\d+) event (\d+)")  # how a verification problem names a step
 
 
 @dataclass(frozen=True)
@@ -344,6 +346,11 @@ def timeline_page(timeline: Timeline) -> str:
         }
         for d in timeline.documents
     ]
+    damaged = {
+        int(m.group(2))
+        for p in timeline.problems
+        if (m := _PROBLEM_AT.search(p)) and int(m.group(1)) == timeline.case_id
+    }
     steps = []
     version = None
     for e in timeline.entries:
@@ -358,6 +365,7 @@ def timeline_page(timeline: Timeline) -> str:
                 "workflow_version": e.workflow_version,
                 "version_changed": version is not None and e.workflow_version != version,
                 "opened": not e.from_state,
+                "damaged": e.seq in damaged,
                 "moved": e.from_state != e.to_state,
                 "from_name": e.from_name or "—",
                 "to_name": e.to_name,
