@@ -103,3 +103,10 @@ def test_replay_follows_the_workflow_version_through_a_migration(cli: Cli, hanoi
     assert (
         '"workflow_version": 1' in shown.stdout and '"state": "evidence_requested"' in shown.stdout
     )
+
+
+def test_verify_of_a_database_without_campaigns_says_so(cli: Cli) -> None:
+    result = cli("audit", "verify")
+    assert (result.exit_code, result.stdout.strip()) == (0, "no campaigns to verify")
+    data = cli("audit", "verify", "--json").stdout
+    assert '"valid": true' in data and '"campaigns": []' in data
