@@ -250,3 +250,24 @@ def test_the_worker_anchors_when_due_and_the_history_moved(simulated, tmp_path: 
         json.loads(second.read_text())["chain"]["seq"]
         == json.loads(first.read_text())["chain"]["seq"] + 1
     )
+
+
+@pytest.mark.parametrize("with_fingerprint", [False, True])
+def test_nothing_fires_through_a_definition_edited_in_the_database(  # type: ignore[no-untyped-def]
+    simulated, tmp_path: Path, with_fingerprint: bool
+) -> None:
+    path, _ = simulated
+    copy = tmp_path / "t.db"
+    tampered(path, copy, "stored workflow edited: role unit may announce (fingerprint updated)", 1)
+    if not with_fingerprint:  # the text edited, its fingerprint column left as registered
+        with sqlite3.connect(path) as source, sqlite3.connect(copy) as conn:
+            fingerprint = source.execute("SELECT fingerprint FROM workflow_definition").fetchall()
+            conn.execute("UPDATE workflow_definition SET fingerprint = ?", fingerprint[-1])
+    cli = Cli(f"sqlite:///{copy}")
+    with sqlite3.connect(copy) as conn:
+        open_case = conn.execute(
+            "SELECT id FROM inspection_case WHERE state NOT IN ('closed', 'cancelled')"
+        ).fetchone()[0]
+    result = cli("case", "advance", str(open_case), "cancel", "--actor", "x", "--role", "team_lead")
+    assert result.exit_code == 1, result.stdout
+    assert "edited in the database; nothing fires through it" in result.stderr

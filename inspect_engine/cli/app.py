@@ -18,7 +18,9 @@ from inspect_engine.cli import (
     evidence,
     notices,
     plan,
+    portal,
     report,
+    serve,
     simulate,
     units,
     worker,
@@ -75,6 +77,8 @@ app.command("worker")(worker.run)
 app.command("report")(report.report)
 app.command("board")(board.board)
 app.command("simulate")(simulate.run)
+app.add_typer(portal.app, name="portal")
+app.command("serve")(serve.serve)
 
 
 def main() -> None:
