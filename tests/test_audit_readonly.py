@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from inspect_engine.storage.db import make_engine, upgrade
 from tests.campaign_clock import KEY, announce_on_own_dates
@@ -46,6 +47,10 @@ def auditor(pg_url: str) -> Iterator[tuple[Cli, Cli]]:
         .replace("'change-me'", f"'{password}'")
         .replace("DATABASE inspect", f'DATABASE "{database}"')
         .replace("SCHEMA public", f'SCHEMA "{schema}"')
+        .replace(
+            "ON portal_account, portal_session",
+            f'ON "{schema}".portal_account, "{schema}".portal_session',
+        )
     )
     owner = create_engine(pg_url)
     with owner.begin() as conn:
@@ -115,6 +120,22 @@ def test_the_auditor_reads_everything_and_writes_nothing(
     assert counts(owner) == before
     # The owner can do both: the refusals were the account's, not the data's.
     assert owner("case", "advance", "1", "cancel", "--data-file", str(why), *lead).exit_code == 0
+
+
+def test_the_portal_credentials_are_not_readable(auditor: tuple[Cli, Cli]) -> None:
+    _, reader = auditor
+    engine = create_engine(reader.url)
+    try:
+        for table in ("portal_account", "portal_session"):
+            with (
+                engine.connect() as conn,
+                pytest.raises(ProgrammingError, match="permission denied"),
+            ):
+                conn.execute(text(f"SELECT count(*) FROM {table}"))
+        with engine.connect() as conn:  # what an auditor reads, still readable
+            assert conn.execute(text("SELECT count(*) FROM case_event")).scalar_one() > 0
+    finally:
+        engine.dispose()
 
 
 def test_a_table_created_after_the_grants_is_readable(auditor: tuple[Cli, Cli]) -> None:
