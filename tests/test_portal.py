@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from inspect_engine.services import cases
 from inspect_engine.services.portal import uploads
 from tests.campaign_clock import KEY, at
 from tests.conftest import Cli
@@ -98,6 +99,21 @@ def test_an_upload_of_several_files_is_one_delivery_with_their_hashes(site: Site
                for r in _rows(page, "checklist"))  # fmt: skip
     back = client.get(f"{base}/tep/{hashlib.sha256(scan).hexdigest()}")
     assert back.content == scan
+    # Once the team has visited, what was received stands: it no longer waits for a review.
+    site.world.clock.now = datetime(2026, 8, 13, 3, tzinfo=UTC)
+    with site.world.runtime().unit_of_work() as uow:
+        minutes = {"minutes": {
+            "number": "01/BB-ĐKT", "visit_date": "2026-08-13",
+            "team_participants": [{"name": "Trần Thị Bình", "position": "Trưởng đoàn"}],
+            "unit_participants": [{"name": "Lê Minh Tuấn", "position": "Giám đốc Sở"}],
+        }}  # fmt: skip
+        cases.advance(uow, site.world.cases["STP"],
+                      cases.Request("record_visit", "Đinh Thị Mai", "inspector", minutes),
+                      clock=site.world.clock)  # fmt: skip
+    later = client.get(base).text
+    assert all(r.endswith("Đã nhận Nhận ngày 03/08/2026 (lần gửi thứ 1)")
+               for r in _rows(later, "checklist"))  # fmt: skip
+    assert "Chờ xem xét" not in later
 
 
 @pytest.mark.parametrize(

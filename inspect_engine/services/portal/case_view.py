@@ -35,6 +35,7 @@ CHECK_STATE = {
     "accepted": "Đã chấp nhận",
     "returned": "Bị trả lại",
 }
+RECEIVED = "Đã nhận"  # received, and the case has gone past its review
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,10 @@ def case_view(uow: UnitOfWork, case_id: int) -> CaseView:
         deadlines = DeadlineStore(conn).list(case.campaign_key, case_id=case_id)
     subs = submissions.fold((e.seq, e.trigger, e.payload, e.actor) for e in events)
     required = appendices_for(spec, unit.code, unit.kind).required
+    # Past the review (the team visited, say), what was received stands: no longer "waiting".
+    reviewable = defn.has_trigger(submissions.ACCEPT_TRIGGER) and bool(
+        defn.transitions_for(submissions.ACCEPT_TRIGGER, case.state)
+    )
     checklist = []
     for appendix in required:
         status = subs.status(appendix.code)
@@ -159,7 +164,9 @@ def case_view(uow: UnitOfWork, case_id: int) -> CaseView:
                 appendix.code,
                 appendix.title,
                 status.state,
-                CHECK_STATE[status.state],
+                RECEIVED
+                if status.state == "received" and not reviewable
+                else CHECK_STATE[status.state],
                 status.delivery,
                 status.reason,
             )
@@ -193,8 +200,7 @@ def case_view(uow: UnitOfWork, case_id: int) -> CaseView:
         history=tuple(_history(events, labels)),
         can_send=bool(defn.has_trigger(submissions.SUBMISSION_TRIGGER))
         and bool(defn.transitions_for(submissions.SUBMISSION_TRIGGER, case.state)),
-        can_review=defn.has_trigger(submissions.ACCEPT_TRIGGER)
-        and bool(defn.transitions_for(submissions.ACCEPT_TRIGGER, case.state)),
+        can_review=reviewable,
         resubmit_by=date.fromisoformat(again) if again else None,
     )
 
