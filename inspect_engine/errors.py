@@ -7,6 +7,8 @@ ran and found a problem (an infeasible plan, a broken hash chain).
 
 from __future__ import annotations
 
+import copy
+
 
 class InspectError(Exception):
     """Base class of every error the engine reports to a user."""
@@ -42,6 +44,18 @@ class InputError(InspectError):
         if self.field:
             where.append(f"field '{self.field}'")
         return f"{', '.join(where)}: {self.detail}" if where else self.detail
+
+    def located(self, source: str) -> InputError:
+        """This error said of the file `source`: a service checked data a command read from it."""
+        moved = copy.copy(self)
+        moved.source = source
+        moved.args = (moved.format(),)
+        return moved
+
+
+class DataError(InputError):
+    """The data given with a trigger is wrong: a key it does not take, a value of the wrong
+    shape or size, something its requirements need."""
 
 
 class NotFound(InputError):

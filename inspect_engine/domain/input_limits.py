@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import unicodedata
+
 import orjson
 
 from inspect_engine.domain.text import clean, control_character
@@ -60,3 +62,16 @@ def _value_problem(value: Any, where: str, depth: int) -> str | None:
         if problem := _value_problem(inner, inner_where, depth + 1):
             return problem
     return None
+
+
+def normalised(value: Any) -> Any:
+    """`value` with every text in it, keys too, NFC-normalised: `Phụ lục 1` typed with combining
+    marks is the appendix the campaign names. Texts are not trimmed (minutes keep their
+    layout)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, Mapping):
+        return {unicodedata.normalize("NFC", str(k)): normalised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalised(v) for v in value]
+    return value

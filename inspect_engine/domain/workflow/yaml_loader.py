@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from inspect_engine.domain.workflow.data_keys import OPTIONAL_DATA, REQUIREMENT_DATA
 from inspect_engine.domain.workflow.firing import parse_deadlines
 from inspect_engine.domain.workflow.model import (
     ANY_SOURCE,
@@ -46,7 +47,7 @@ _TOP_KEYS = (
 _STATE_KEYS = (("name",), ("on_enter", "label", "planning"))
 _TRANSITION_KEYS = (
     ("trigger", "source", "dest", "roles"),
-    ("guards", "requires", "label", "effects"),
+    ("guards", "requires", "label", "effects", "accepts"),
 )
 _FIRING_ROLES = tuple(role for role in ROLES if role not in READ_ONLY_ROLES)
 
@@ -267,16 +268,36 @@ def _parse_transition(
     if dest != SAME_STATE:
         dest = _known(doc, dest, f"{path}.dest", "state", names)
     effects = _list(doc, item.get("effects", []), f"{path}.effects")
+    requires = _parse_names(doc, item, "requires", path, "requirement", list(REQUIREMENTS))
     return TransitionDef(
         trigger=trigger,
         sources=sources,
         dest=dest,
         roles=_parse_roles(doc, item["roles"], f"{path}.roles"),
         guards=_parse_names(doc, item, "guards", path, "guard", list(GUARDS)),
-        requires=_parse_names(doc, item, "requires", path, "requirement", list(REQUIREMENTS)),
+        requires=requires,
         label=_text(doc, item["label"], f"{path}.label") if "label" in item else "",
         effects=tuple(_parse_effect(doc, e, f"{path}.effects[{j}]") for j, e in enumerate(effects)),
+        accepts=_parse_accepts(doc, item, path, requires),
     )
+
+
+def _parse_accepts(
+    doc: Doc, item: dict[Any, Any], path: str, requires: Sequence[str]
+) -> tuple[str, ...]:
+    """The optional data keys a transition takes beyond its requirements' (each shape declared
+    in data_keys.OPTIONAL_DATA); a key a requirement already takes is not listed again."""
+    keys = _parse_names(doc, item, "accepts", path, "data key", list(OPTIONAL_DATA))
+    seen: dict[str, int] = {}
+    for j, key in enumerate(keys):
+        where = f"{path}.accepts[{j}]"
+        if key in seen:
+            raise doc.fail(where, f"data key {key!r} is listed twice")
+        seen[key] = j
+        owner = next((r for r in requires if key in REQUIREMENT_DATA[r].keys), None)
+        if owner is not None:
+            raise doc.fail(where, f"data key {key!r} is already taken by requirement {owner!r}")
+    return keys
 
 
 def _parse_transitions(
