@@ -7,8 +7,6 @@ ran and found a problem (an infeasible plan, a broken hash chain).
 
 from __future__ import annotations
 
-import copy
-
 
 class InspectError(Exception):
     """Base class of every error the engine reports to a user."""
@@ -47,7 +45,8 @@ class InputError(InspectError):
 
     def located(self, source: str) -> InputError:
         """This error said of the file `source`: a service checked data a command read from it."""
-        moved = copy.copy(self)
+        moved = type(self).__new__(type(self))
+        moved.__dict__.update(self.__dict__)  # subclasses' own fields too (MissingData.problems)
         moved.source = source
         moved.args = (moved.format(),)
         return moved

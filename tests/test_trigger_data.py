@@ -44,7 +44,9 @@ def shipped(version: int) -> WorkflowDefinition:
 
 def transition(defn: WorkflowDefinition, trigger: str, source: str | None = None) -> TransitionDef:
     return next(
-        t for t in defn.transitions if t.trigger == trigger and (source is None or source in t.sources)
+        t
+        for t in defn.transitions
+        if t.trigger == trigger and (source is None or source in t.sources)
     )
 
 
@@ -103,9 +105,13 @@ def test_nested_keys_types_and_sizes_are_checked() -> None:
     assert f"findings has {MAX_FINDINGS + 1} items, more than {MAX_FINDINGS}" in refused(
         v3, "record_findings", many
     )
-    days = {"date": "2026-09-07", "remedies": [{"finding": 0, "remedy": "x", "due_working_days": None}]}
-    assert "conclusion.remedies[0].due_working_days must be a whole number from 1 to 250" in refused(
-        v3, "approve_conclusion", {"conclusion": days}
+    days = {
+        "date": "2026-09-07",
+        "remedies": [{"finding": 0, "remedy": "x", "due_working_days": None}],
+    }
+    assert (
+        "conclusion.remedies[0].due_working_days must be a whole number from 1 to 250"
+        in refused(v3, "approve_conclusion", {"conclusion": days})
     )
     nan = {"submission": {"received_on": "2026-08-05", "appendices": ["Phụ lục 1"],
                           "figures": {"Phụ lục 1": [{"so_luong": float("nan")}]}}}  # fmt: skip

@@ -7,10 +7,9 @@ line before anything is read into the history.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
-
-import unicodedata
 
 import orjson
 
@@ -20,6 +19,17 @@ MAX_ACTOR = 120  # characters: a name or an account
 MAX_PAYLOAD_BYTES = 256 * 1024  # a trigger's data as canonical JSON
 MAX_DEPTH = 16  # nesting of objects and lists in that data
 MAX_TEXT = 64 * 1024  # one text value in it (a page of minutes is ~4 KB)
+
+# Files a user hands the engine, refused before they are read when larger: each is many times
+# the largest real one (Hà Nội's 142 units are 12 KB of CSV, the whole country's ~3,500 units
+# about 300 KB; a campaign file is 10 KB; a definition 12 KB; a filled form 40 KB).
+MAX_UNITS_FILE_BYTES = 16 * 1024 * 1024
+MAX_UNITS = 20_000  # rows of one units file
+MAX_CAMPAIGN_FILE_BYTES = 1024 * 1024
+MAX_WORKFLOW_FILE_BYTES = 1024 * 1024
+MAX_WORKBOOK_BYTES = 10 * 1024 * 1024
+# What a workbook unpacks to (an XLSX is a zip: 100 KB can unpack to gigabytes).
+MAX_WORKBOOK_UNPACKED_BYTES = 32 * 1024 * 1024
 
 
 def actor_problem(actor: str) -> str | None:

@@ -13,6 +13,8 @@ from typing import Any
 from inspect_engine.documents.xlsx_forms import read_form, write_form
 from inspect_engine.domain.campaign.appendices import appendices_for
 from inspect_engine.domain.documents.forms import FormDef, FormSheet, form_sheet, parse_forms
+from inspect_engine.domain.input_limits import MAX_CAMPAIGN_FILE_BYTES, MAX_WORKBOOK_BYTES
+from inspect_engine.domain.text import decode_utf8
 from inspect_engine.domain.workflow.inspection_rules import SUBMISSION_TRIGGER
 from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services.campaigns import load_campaign
@@ -71,12 +73,7 @@ class EvidenceImport:
 def load_forms(templates_dir: Path) -> dict[str, FormDef]:
     """The form definitions of a template folder, by appendix code."""
     path = templates_dir / FORMS_FILE
-    data = read_file(path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError("not UTF-8; save the file as UTF-8", source=str(path), line=line) from None
+    text = decode_utf8(read_file(path, max_bytes=MAX_CAMPAIGN_FILE_BYTES), str(path))
     return parse_forms(text, str(path))
 
 
@@ -138,7 +135,7 @@ def import_evidence(
 
     `actor` defaults to the unit's code when the unit itself (`role` "unit") delivers;
     `received_on` to today in Vietnam."""
-    data = read_file(path)
+    data = read_file(path, max_bytes=MAX_WORKBOOK_BYTES)
     forms = case_forms(uow, case_id, templates_dir)
     filled = read_form(data, str(path), forms.sheets)
     received = filled.filled

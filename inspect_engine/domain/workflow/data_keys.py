@@ -80,7 +80,9 @@ _FINDING_SAYS = "must be an object with area, severity and text"
 _REFORM_FINDING = Record(
     "finding",
     {
-        "area": Whole(1, REFORM_AREA_COUNT, says=f"must be a reform area number 1-{REFORM_AREA_COUNT}"),
+        "area": Whole(
+            1, REFORM_AREA_COUNT, says=f"must be a reform area number 1-{REFORM_AREA_COUNT}"
+        ),
         "severity": Choice(SEVERITIES),
         "text": _PARAGRAPH,
         "reinspection": Flag(),
@@ -179,9 +181,7 @@ REQUIREMENT_DATA: Mapping[str, DataSchema] = {
         },
         ["visit_date"],
     ),
-    "remediation_report": DataSchema.of(
-        {"summary": _PARAGRAPH, "documents": _NAMES}, ["summary"]
-    ),
+    "remediation_report": DataSchema.of({"summary": _PARAGRAPH, "documents": _NAMES}, ["summary"]),
     "submission": DataSchema.of({"submission": _SUBMISSION}, ["submission"]),
     "minutes": DataSchema.of({"minutes": _MINUTES}, ["minutes"]),
     "draft_findings": _findings(_DRAFT_FINDING),

@@ -79,7 +79,11 @@ class Whole:
     says: str = ""
 
     def problems(self, value: Any, path: str) -> list[str]:
-        if isinstance(value, int) and not isinstance(value, bool) and self.low <= value <= self.high:
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and self.low <= value <= self.high
+        ):
             return []
         return [f"{path} {self.says or f'must be a whole number from {self.low} to {self.high}'}"]
 

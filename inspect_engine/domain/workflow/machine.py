@@ -13,8 +13,8 @@ before, exit, enter, after, finalize): 0.5 us a fire instead of 8 (bench/transit
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from transitions import EventData, Machine

@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from inspect_engine.domain.text import clean, control_character
 from inspect_engine.domain.workflow.data_keys import OPTIONAL_DATA, REQUIREMENT_DATA
 from inspect_engine.domain.workflow.firing import parse_deadlines
 from inspect_engine.domain.workflow.model import (
@@ -49,6 +50,8 @@ _TRANSITION_KEYS = (
     ("trigger", "source", "dest", "roles"),
     ("guards", "requires", "label", "effects", "accepts"),
 )
+MAX_VERSION = 999  # a workflow gets a version a year at most
+MAX_LABEL = 500  # characters of a title or a label (the longest shipped is ~80)
 _FIRING_ROLES = tuple(role for role in ROLES if role not in READ_ONLY_ROLES)
 
 
@@ -97,9 +100,14 @@ def _ident(doc: Doc, value: Any, path: str, what: str) -> str:
 
 
 def _text(doc: Doc, value: Any, path: str) -> str:
+    """A title or label: one line of plain text, NFC-normalised (they are shown and printed)."""
     if not isinstance(value, str) or not value.strip():
         raise doc.fail(path, f"{path} must be a non-empty string")
-    return value.strip()
+    if found := control_character(value.strip()):
+        raise doc.fail(path, f"{path} has a control character {found}: type the text plainly")
+    if len(value) > MAX_LABEL:
+        raise doc.fail(path, f"{path} is {len(value):,} characters, more than {MAX_LABEL}")
+    return clean(value)
 
 
 def _known(doc: Doc, value: Any, path: str, what: str, known: Sequence[str]) -> str:
@@ -118,8 +126,10 @@ def _parse_header(doc: Doc, top: dict[Any, Any]) -> tuple[str, int, str]:
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise doc.fail("name", f"name {name!r} must be lower-case letters, digits, '-' or '_'")
     version = top["version"]
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise doc.fail("version", f"version {version!r} must be a positive whole number")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
+        raise doc.fail(
+            "version", f"version {version!r} must be a positive whole number, at most {MAX_VERSION}"
+        )
     title = _text(doc, top["title"], "title") if "title" in top else ""
     return name, version, title
 
