@@ -20,7 +20,6 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -248,17 +247,6 @@ def _not_a_workbook(exc: Exception, source: str) -> InputError:
     )
 
 
-# openpyxl reports a file that is not an .xlsx package in several ways.
-_NOT_A_PACKAGE = (
-    zipfile.BadZipFile,
-    InvalidFileException,
-    KeyError,
-    ValueError,
-    TypeError,
-    OSError,
-)
-
-
 def _unpacked_size(data: bytes, source: str) -> bool:
     """Refuse a package that unpacks to more than a form ever does (a zip bomb) before openpyxl
     reads it into memory; the declared sizes bound what zipfile will unpack. True when a sheet
@@ -282,14 +270,18 @@ def _unpacked_size(data: bytes, source: str) -> bool:
                     xml = package.read(part.filename)
                     formulas = b"<f>" in xml or b"<f " in xml
             return formulas
-    except _NOT_A_PACKAGE as exc:
+    except InputError:
+        raise
+    except Exception as exc:  # zipfile and zlib raise many kinds on a broken
+        # package (BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
         raise _not_a_workbook(exc, source) from None
 
 
 def _open(data: bytes, source: str, *, formulas: bool = False) -> Workbook:
     try:
         return load_workbook(BytesIO(data), data_only=not formulas)
-    except _NOT_A_PACKAGE as exc:
+    except Exception as exc:  # openpyxl's parsers raise many kinds (lxml's,
+        # zlib's, its own): whatever it is, the file is no workbook openpyxl can read
         raise _not_a_workbook(exc, source) from None
 
 
