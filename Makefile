@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench docs clean browser
+.PHONY: demo test lint typecheck pytest bench docs clean browser softhsm
 # The browser tests drive Debian's chromium with its chromedriver (tests/browser.py).
 CHROMIUM := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
@@ -33,13 +33,19 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev browser  ## every test, the slow ones too
+pytest: $(VENV)/.installed-dev browser softhsm  ## every test, the slow ones too
 	$(BIN)/pytest --run-slow
 
 browser:  ## Debian's chromium and chromedriver for the browser tests, installed when missing
 	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
 	  echo "installing chromium and chromium-driver (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+softhsm:  ## Debian's SoftHSM: the token the PKCS#11 signing test signs with, installed when missing
+	@if [ ! -e /usr/lib/softhsm/libsofthsm2.so ]; then \
+	  echo "installing softhsm2 (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2; \
 	fi
 
 bench: $(VENV)/.installed-dev  ## print the benchmark figures
@@ -50,6 +56,7 @@ bench: $(VENV)/.installed-dev  ## print the benchmark figures
 	$(BIN)/python bench/document_store.py
 	$(BIN)/python bench/notices.py
 	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/signing.py
 
 docs: $(VENV)/.installed-dev  ## regenerate the CLI reference in docs/cli.md and docs/calendar.md
 	$(BIN)/python -m inspect_engine.cli.reference --write docs/cli.md --calendar docs/calendar.md

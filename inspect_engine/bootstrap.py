@@ -7,7 +7,7 @@ the CLI imports this module at start-up, and `--help` must not pay for SQLAlchem
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +51,21 @@ class Runtime:
                 yield uow
             finally:
                 uow.close()
+        finally:
+            engine.dispose()
+
+    @contextmanager
+    def database(self) -> Iterator[Callable[[], UnitOfWork]]:
+        """For a server: one engine for its whole life, the schema checked once; yields what
+        makes a unit of work (one per request; each gives its connection back when done)."""
+        from inspect_engine.storage.db import make_engine, require_schema
+        from inspect_engine.storage.uow import UnitOfWork
+
+        _require_sqlite_file(self.settings.db_url)
+        engine = make_engine(self.settings.db_url)
+        try:
+            require_schema(engine)
+            yield lambda: UnitOfWork(engine)
         finally:
             engine.dispose()
 

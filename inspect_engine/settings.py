@@ -32,6 +32,16 @@ def data_dir(name: str) -> Path:
     return Path(__file__).resolve().parent.parent / name
 
 
+def user_data_dir() -> Path:
+    """Where the engine keeps a user's own secrets and files, off the database:
+    `INSPECT_DATA_DIR`, else `$XDG_DATA_HOME/inspect-engine` (`~/.local/share/inspect-engine`)."""
+    given = os.environ.get("INSPECT_DATA_DIR")
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "inspect-engine"
+
+
 def default_workflows_dirs() -> tuple[Path, ...]:
     """Folders searched for `<name>/v<version>.yaml`: `INSPECT_WORKFLOWS_PATH` (os.pathsep
     separated) first, then the shipped definitions."""

@@ -332,7 +332,8 @@ def test_migrate_moves_cases_with_an_event(
     assert data["workflow_version"] == 2 and data["state"] == "planned"
     last = data["events"][-1]
     assert (last["trigger"], last["from"], last["to"]) == ("migrate", "announced", "planned")
-    assert last["payload"] == {"from_version": 1, "to_version": 2}
+    sealed = last["payload"].pop("workflow_fingerprint")
+    assert last["payload"] == {"from_version": 1, "to_version": 2} and len(sealed) == 64
     assert campaign("case", "verify", "hanoi-2026").exit_code == 0
 
 

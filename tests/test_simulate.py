@@ -357,7 +357,8 @@ def test_two_demos_end_with_the_same_history(tmp_path: Path) -> None:
         assert done.exit_code == 0, done.stderr
         said.append(done.stdout.replace(str(folder), "DIR"))
     assert said[0] == said[1]
-    head = re.search(r"chains valid; head ([0-9a-f]{16})", said[0])
+    head = re.search(r"everything stored matches its events; head ([0-9a-f]{16})", said[0])
+    assert "anchored: DIR/anchors/hanoi-2026.json" in said[0]
     assert head is not None
     assert re.search(r"cases by state: closed \d+", said[0])
     states = []

@@ -346,7 +346,7 @@ def test_an_altered_decision_is_reported(hanoi: Cli, write, engine: Engine) -> N
     _three(hanoi, write)
     _sql(engine, "UPDATE team_decision SET signer = 'Ai đó' WHERE seq = 2")
     assert _verify(hanoi) == [
-        "decision 2 (Đoàn 2, 126/QĐ-SNV): content does not match its hash (altered)"
+        "campaign: decision 2 (Đoàn 2, 126/QĐ-SNV): content does not match its hash (altered)"
     ]
     text_report = hanoi("case", "verify", KEY)
     assert text_report.exit_code == 1 and "1 problems" in text_report.stdout
@@ -357,7 +357,7 @@ def test_altered_members_are_reported_not_a_crash(hanoi: Cli, write, engine: Eng
     _three(hanoi, write)
     _sql(engine, """UPDATE team_decision SET members = '[{"name": "Ai đó"}]' WHERE seq = 1""")
     assert _verify(hanoi) == [
-        "decision 1 (Đoàn 1, 125/QĐ-SNV): content does not match its hash (altered)"
+        "campaign: decision 1 (Đoàn 1, 125/QĐ-SNV): content does not match its hash (altered)"
     ]
 
 
@@ -365,8 +365,8 @@ def test_a_deleted_decision_is_reported(hanoi: Cli, write, engine: Engine) -> No
     _three(hanoi, write)
     _sql(engine, "DELETE FROM team_decision WHERE seq = 2")
     assert _verify(hanoi) == [
-        "decision 3 (Đoàn 3, 127/QĐ-SNV): expected decision 2 (a decision is missing)",
-        "decision 3 (Đoàn 3, 127/QĐ-SNV): previous hash does not match decision 2",
+        "campaign: decision 3 (Đoàn 3, 127/QĐ-SNV): expected decision 2 (a decision is missing)",
+        "campaign: decision 3 (Đoàn 3, 127/QĐ-SNV): previous hash does not match decision 2",
     ]
 
 
@@ -374,8 +374,8 @@ def test_a_deleted_last_decision_is_reported(hanoi: Cli, write, engine: Engine) 
     _three(hanoi, write)
     _sql(engine, "DELETE FROM team_decision WHERE seq = 3")
     assert _verify(hanoi) == [
-        "decision chain: the campaign recorded 3 decisions, the record ends at decision 2 "
-        "(decisions were removed)"
+        "campaign: decision chain: the campaign recorded 3 decisions, the record ends at "
+        "decision 2 (decisions were removed)"
     ]
 
 

@@ -38,7 +38,7 @@ def test_show_draws_a_mermaid_diagram_of_the_newest_version() -> None:
     result = run("workflow", "show", "cchc-inspection", "--mermaid")
     assert result.exit_code == 0
     assert result.stdout.startswith("stateDiagram-v2")
-    assert "%% cchc-inspection v3" in result.stdout
+    assert "%% cchc-inspection v4" in result.stdout
     assert "[*] --> planned" in result.stdout
     assert "findings_drafted --> remediation : approve_conclusion [has_shortcomings]" in (
         result.stdout
@@ -54,4 +54,5 @@ def test_list_finds_the_shipped_workflows() -> None:
         {"name": "cchc-inspection", "version": 1},
         {"name": "cchc-inspection", "version": 2},
         {"name": "cchc-inspection", "version": 3},
+        {"name": "cchc-inspection", "version": 4},
     ]

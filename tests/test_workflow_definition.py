@@ -381,11 +381,12 @@ def test_find_and_list_find_the_shipped_definition(defn: WorkflowDefinition) -> 
     assert default_workflows_dir() == REPO / "workflows"
     found = find_definition("cchc-inspection", 1)
     assert found.fingerprint() == defn.fingerprint() and found.version == 1
-    assert find_definition("cchc-inspection").version == 3  # the newest, for new campaigns
+    assert find_definition("cchc-inspection").version == 4  # the newest, for new campaigns
     assert [(d.name, d.version) for d in list_definitions()] == [
         ("cchc-inspection", 1),
         ("cchc-inspection", 2),
         ("cchc-inspection", 3),
+        ("cchc-inspection", 4),
     ]
 
 

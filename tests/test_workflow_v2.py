@@ -24,7 +24,7 @@ DECISION_OF = {"Đoàn 1": "125/QĐ-SNV", "Đoàn 2": "126/QĐ-SNV", "Đoàn 3":
 
 @pytest.fixture
 def planned(cli: Cli) -> Cli:
-    """The example campaign (on v3, the newest, which keeps every step of v2), planned, teams
+    """The example campaign (on v4, the newest, which keeps every step of v2), planned, teams
     formed by decision."""
     assert cli("units", "import", str(EXAMPLES / "hanoi-units.csv")).exit_code == 0
     assert cli("campaign", "create", str(EXAMPLES / "hanoi-2026.toml")).exit_code == 0
@@ -85,7 +85,7 @@ def minutes(day: date, number: str = "01/BB-ĐKT") -> dict[str, Any]:
 
 def test_new_campaigns_run_on_the_newest_version(planned: Cli) -> None:
     shown = json.loads(planned("campaign", "show", "hanoi-2026", "--json").stdout)
-    assert shown["workflow"] == {"name": "cchc-inspection", "version": 3}
+    assert shown["workflow"] == {"name": "cchc-inspection", "version": 4}
 
 
 def test_a_notice_needs_the_teams_decision(cli: Cli) -> None:

@@ -7,6 +7,7 @@ import typer
 from inspect_engine import __version__
 from inspect_engine.bootstrap import bootstrap
 from inspect_engine.cli import (
+    audit,
     board,
     calendar,
     campaign,
@@ -17,7 +18,9 @@ from inspect_engine.cli import (
     evidence,
     notices,
     plan,
+    portal,
     report,
+    serve,
     simulate,
     units,
     worker,
@@ -68,11 +71,14 @@ app.add_typer(workflow.app, name="workflow")
 app.add_typer(plan.app, name="plan")
 app.add_typer(notices.app, name="notices")
 app.add_typer(deadlines.app, name="deadlines")
+app.add_typer(audit.app, name="audit")
 app.command("calendar")(calendar.show)
 app.command("worker")(worker.run)
 app.command("report")(report.report)
 app.command("board")(board.board)
 app.command("simulate")(simulate.run)
+app.add_typer(portal.app, name="portal")
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import shutil
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,9 @@ from inspect_engine.errors import InputError
 from inspect_engine.settings import DISPLAY_TZ, data_dir
 
 DEMO_SEED = 2026  # the demo's draws: fixed, so every run writes the same history
+DEMO_UNIT = "STP"  # Sở Tư pháp: its edXML packages and its portal link are shown
+# The demo's team lead account on the portal (a demo's password, printed on purpose).
+DEMO_LEAD, DEMO_PASSWORD = "binh.tt", "demo-cchc-2026"
 
 
 def demo(
@@ -38,8 +41,11 @@ def demo(
     December with a fixed seed (`inspect-engine simulate`): submissions, visits, findings,
     conclusions, remediation, re-inspections, the deadlines fired and the documents issued by
     the worker's sweep. It prints the summary and one re-inspected case's history, writes every
-    document under --dir/notices (unless --no-files) and verifies the audit chains. The demo
-    keeps its own clock, from the plan's date on: every run ends with the same history.
+    document under --dir/notices with its PDF signed by a demo CA's certificates (unless
+    --no-files) and Sở Tư pháp's edXML packages under --dir/edxml, verifies everything stored
+    and anchors it, writes the report and the board, and gives a team lead's account and Sở
+    Tư pháp's link to the portal (`serve`). The demo keeps its own clock, from the plan's date
+    on: every run ends with the same history.
 
     Example: inspect-engine demo --dir ./demo
     """
@@ -105,15 +111,35 @@ def demo(
             view = audit.show_case(uow, shown)
             _walked(view, _name_of(visits, shown), "re-inspected")
         _walked(audit.show_case(uow, other.case_id), other.unit_name, "unannounced")
+        signing = _signing(uow, summary.key, directory)
         if files:
-            _documents(uow, summary.key, directory, clock)
+            _documents(uow, summary.key, directory, signing)
+        _edxml(uow, summary.key, directory, signing, DEMO_UNIT)
         verified = audit.verify_campaign(uow, summary.key)
         say(
-            f"audit: {verified.events} events in {verified.cases} cases, chains "
-            f"{'valid' if not verified.problems else 'BROKEN'}; head {verified.head[:16]}"
+            f"audit: {verified.events} events in {verified.cases} cases, everything stored "
+            f"{'matches its events' if not verified.problems else 'does NOT match its events'}"
+            f"; head {verified.head[:16]}"
         )
+        _anchor(uow, summary.key, directory, clock, db_file)
         _results(uow, summary.key, directory, clock)
+        _portal(uow, summary.key, db_file, DEMO_UNIT)
     say(f"explore: {_command()} --db sqlite:///{db_file} case show {shown or other.case_id}")
+
+
+def _anchor(uow: Any, key: str, directory: Path, clock: Any, db_file: Path) -> None:
+    """Anchor the history with the demo's own key, derived from a fixed seed so that every run
+    prints the same (a real deployment's key is random and kept off the database host), and
+    say how an auditor checks it."""
+    from inspect_engine.services import anchors
+
+    key_file = directory / "anchor-key.pem"
+    key_file.unlink(missing_ok=True)
+    signing = anchors.create_key(key_file, seed=b"inspect-engine demo anchor key")
+    anchor = directory / "anchors" / f"{key}.json"
+    anchors.write_anchor(anchors.make_anchor(uow, key, signing, clock=clock), anchor)
+    say(f"  anchored: {anchor} (key {anchors.key_id(signing.public_b64)}); check it with "
+        f"{_command()} --db sqlite:///{db_file} audit verify {key} --anchor {anchor}")  # fmt: skip
 
 
 def _reinspected(uow: Any, key: str) -> int | None:
@@ -165,9 +191,21 @@ def _issue(uow: Any, key: str, clock: Any) -> None:
     say(f"issued by the records office: {len(issued)} ({kinds})")
 
 
-def _documents(uow: Any, key: str, directory: Path, clock: Any) -> None:
-    """Issue what the log asks for (decisions, notices, minutes, conclusions) and write them,
-    one folder per unit, as `notices package` does."""
+def _signing(uow: Any, key: str, directory: Path) -> Any:
+    """The demo's signing: a demo CA with the signer's and the Sở's certificates under
+    --dir/signing (made once, at the real time, so they are valid when checked), each PDF
+    signed at the time its document was issued."""
+    from inspect_engine.services.campaigns import get_campaign
+    from inspect_engine.services.signing.demo import ensure_demo_signing
+    from inspect_engine.services.signing.prepare import prepare
+
+    config = ensure_demo_signing(directory / "signing", get_campaign(uow, key)[1].issuer)
+    return prepare(config, datetime.now(UTC))
+
+
+def _documents(uow: Any, key: str, directory: Path, signing: Any) -> None:
+    """Write every issued document, one folder per unit, as `notices package --signing`
+    does: the PDFs signed by the signer and the Sở."""
     from inspect_engine.services.notices import package, records, rendering
 
     out = directory / "notices"
@@ -176,11 +214,46 @@ def _documents(uow: Any, key: str, directory: Path, clock: Any) -> None:
     package.ensure_folder(out)
     found = records.list_documents(uow, key)
     units = records.case_units(uow, key)
-    jobs = package.jobs_for(found, units, out, ("docx", "pdf"))
+    jobs = package.jobs_for(
+        found, units, out, ("docx", "pdf"), signing=signing, signed_at=package.issue_time
+    )
     rendering.render_all(jobs)
     forms = package.write_forms(uow, key, out, units)
     package.write_index(out, found, units, ("docx", "pdf"))
+    signed, unsigned = package.signed_count(jobs)
     say(f"  {len(jobs)} DOCX and PDF files and {forms} appendix workbooks under {out}")
+    say(f"  {signed} PDFs signed by {signing.signer.common_name} and "
+        f"{signing.organisation.common_name} ({unsigned} minutes left to their two parties); "
+        f"check one: {_command()} notices verify FILE --trust {directory / 'signing' / 'ca.pem'}")  # fmt: skip
+
+
+def _edxml(uow: Any, key: str, directory: Path, signing: Any, unit: str) -> None:
+    """One unit's edXML packages, as the e-office system would send them on the axis."""
+    from inspect_engine.services.notices import package
+    from inspect_engine.services.notices.edxml import write_edxml
+
+    out = directory / "edxml"
+    if out.exists():
+        shutil.rmtree(out)
+    written = write_edxml(
+        uow, key, out, unit_code=unit, signing=signing, signed_at=package.issue_time
+    )
+    folder = written.paths[0].parent if written.paths else out
+    say(f"  edXML (QCVN 102): {len(written.paths)} packages for {unit} under {folder}")
+
+
+def _portal(uow: Any, key: str, db_file: Path, unit: str) -> None:
+    """A team lead's account and one unit's link to the portal, and how to start it."""
+    from inspect_engine.services.portal.access import portal_access
+    from inspect_engine.services.portal.secret import portal_secret, secret_path
+
+    access = portal_access(
+        uow, key, unit, lead=DEMO_LEAD, password=DEMO_PASSWORD,
+        base_url="http://127.0.0.1:8000", secret=portal_secret(), days=90,
+    )  # fmt: skip
+    say(f"portal: {_command()} --db sqlite:///{db_file} serve   (secret in {secret_path()})")
+    say(f"  {access.unit_name}'s link: {access.url}")
+    say(f"  team lead sign-in at http://127.0.0.1:8000/dang-nhap: {DEMO_LEAD} / {DEMO_PASSWORD}")
 
 
 def _command() -> str:

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from inspect_engine.cli.common import AS_JSON, CASE_ID, new_app, print_json, say, unit_of_work
+from inspect_engine.cli.common import (
+    AS_JSON,
+    CASE_ID,
+    new_app,
+    print_json,
+    runtime,
+    say,
+    unit_of_work,
+)
 from inspect_engine.errors import InputError
+
+if TYPE_CHECKING:
+    from inspect_engine.services.evidence import EvidenceImport
 
 app = new_app("Evidence: the appendix forms (Phụ lục) a unit fills in, and their import.")
 
@@ -92,6 +104,11 @@ def import_(
     if as_json:
         print_json(done.to_json())
         return
+    _said(done)
+
+
+def _said(done: EvidenceImport) -> None:
+    """The transition, what was received and what is still missing."""
     moved = done.advanced
     say(
         f"case {moved.case_id} ({moved.unit_code}): {moved.from_state} -> {moved.to_state} "
@@ -105,3 +122,47 @@ def import_(
     say(f"  received {done.received_on:%d/%m/%Y} in {done.document}: {rows}; {timing}")
     missing = assessed.get("missing_appendices") or []
     say(f"  still missing: {', '.join(missing)}" if missing else "  every required appendix is in")
+
+
+@app.command("import-package")
+def import_package(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., metavar="FILE", help="The unit's reply package (.edxml)."),
+    campaign: str = typer.Option(
+        None, "--campaign", help="The campaign, when the package answers no document of ours."
+    ),
+    received_on: str = typer.Option(
+        None,
+        "--received-on",
+        help="Day the package arrived (2026-08-05 or 5/8/2026). Default: today.",
+    ),
+    templates: Path = TEMPLATES,
+    as_json: bool = AS_JSON,
+) -> None:
+    """Record a unit's reply from the document axis (an edXML package, QCVN 102) as what it
+    sent: its forms (.xlsx attachments), checked as `evidence import` checks them, become one
+    receive_submission by the unit, each attachment listed with its SHA-256.
+
+    The unit is the one whose agency code is the package's From/OrganId; the case is the one of
+    the document it answers (ResponseFor), else the unit's case in --campaign. A bad package,
+    an unknown sender, no workbook or a bad form: one line, exit 2, nothing recorded.
+
+    Example: inspect-engine evidence import-package inbox/stp-tra-loi.edxml --received-on 2026-08-07
+    """
+    from inspect_engine.services.evidence_package import import_package as service
+
+    day = _day(received_on)
+    rt = runtime(ctx)
+    with rt.unit_of_work() as uow:
+        done = service(
+            uow, file, campaign=campaign, received_on=day, templates_dir=templates, clock=rt.clock
+        )
+    if as_json:
+        print_json(done.to_json())
+        return
+    moved = done.delivery.advanced
+    answers = f" answering {done.answers}" if done.answers else ""
+    say(f"case {moved.case_id} ({moved.unit_code}, {done.unit_name}): package {file.name}{answers}")
+    for item in done.attachments:
+        say(f"  {item['name']}: {item['size']:,} bytes, sha256 {item['sha256'][:16]}")
+    _said(done.delivery)

@@ -27,6 +27,7 @@ from reportlab.platypus import Paragraph as RLParagraph
 
 from inspect_engine.documents import pdf_fonts as fonts
 from inspect_engine.documents.pdf_blocks import BODY_SIZE, block_flowables, para, style
+from inspect_engine.documents.pdf_geometry import Box, PdfGeometry
 from inspect_engine.documents.pdf_parts import closing, header, title
 from inspect_engine.domain.documents.letter import AppendixPage, Letter
 
@@ -43,11 +44,27 @@ _PAGE_NUMBER_BASELINE = PAGE_HEIGHT - MARGIN_TOP / 2 - PAGE_NUMBER_SIZE * 0.35
 
 def render_pdf(letter: Letter) -> bytes:
     """The letter as PDF bytes."""
+    return render_pdf_laid_out(letter)[0]
+
+
+def render_pdf_laid_out(letter: Letter) -> tuple[bytes, PdfGeometry]:
+    """The letter as PDF bytes, and where on its pages the signers' spaces and the appendices
+    ended up (what signing it needs)."""
     fonts.register_fonts()
     out = io.BytesIO()
     document = _LetterDocument(out, letter)
-    document.build(_story(letter))
-    return out.getvalue()
+    spaces: list[Box] = []
+    document.build(_story(letter, spaces))
+    geometry = PdfGeometry(
+        page_width=PAGE_WIDTH,
+        page_height=PAGE_HEIGHT,
+        margin_top=MARGIN_TOP,
+        margin_right=MARGIN_RIGHT,
+        signature_spaces=tuple(spaces),
+        appendix_pages=tuple(document.section_pages[1:]),
+        pages=document.page,
+    )
+    return out.getvalue(), geometry
 
 
 def document_title(letter: Letter) -> str:
@@ -103,10 +120,12 @@ class _LetterDocument(BaseDocTemplate):
         # Numbers are drawn when a page ends: by then the page knows which section it is in.
         self.addPageTemplates(PageTemplate("page", [frame], onPageEnd=self._number_page))
         self.section_first_page = 1
+        self.section_pages: list[int] = []  # each section's first page, from 0
 
     def afterFlowable(self, flowable: Any) -> None:
         if isinstance(flowable, _SectionStart):
             self.section_first_page = self.page
+            self.section_pages.append(self.page - 1)
 
     def _number_page(self, canvas: Canvas, document: BaseDocTemplate) -> None:
         number = self.page - self.section_first_page + 1
@@ -118,14 +137,14 @@ class _LetterDocument(BaseDocTemplate):
         canvas.restoreState()
 
 
-def _story(letter: Letter) -> list[Flowable]:
+def _story(letter: Letter, spaces: list[Box]) -> list[Flowable]:
     story: list[Flowable] = [_SectionStart()]
     story += header(letter, TEXT_WIDTH)
     story += title(letter, TEXT_WIDTH)
     body = block_flowables(letter.blocks, TEXT_WIDTH)
     # The signature never starts a page alone: the last paragraph moves with it.
     last = [body.pop()] if body and isinstance(body[-1], RLParagraph) else []
-    story += [*body, KeepTogether([*last, *closing(letter, TEXT_WIDTH)])]
+    story += [*body, KeepTogether([*last, *closing(letter, TEXT_WIDTH, spaces)])]
     for appendix in letter.appendices:
         story += [PageBreak(), _SectionStart(), *_appendix(appendix)]
     return story

@@ -18,6 +18,7 @@ from inspect_engine.documents.pdf_blocks import (
     para,
     style,
 )
+from inspect_engine.documents.pdf_geometry import Box, SignatureSpace
 from inspect_engine.domain.documents.letter import Letter, Signer
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -101,12 +102,14 @@ def _addressees(addressees: tuple[str, ...]) -> list[Flowable]:
     return [table]
 
 
-def closing(letter: Letter, width: float) -> list[Flowable]:
+def closing(letter: Letter, width: float, drawn: list[Box] | None = None) -> list[Flowable]:
     """The signature boxes in the right half (several side by side across the width) and the
-    Nơi nhận in the left half (the caller keeps them on one page)."""
+    Nơi nhận in the left half (the caller keeps them on one page). Where each signer's space to
+    sign ends up is appended to `drawn`, in the order of the signers."""
     if not letter.signers and not letter.recipients:
         return []
-    signers = [_signer_cell(s) for s in letter.signers]
+    drawn = [] if drawn is None else drawn
+    signers = [_signer_cell(s, drawn) for s in letter.signers]
     recipients = _recipients_cell(letter.recipients) if letter.recipients else ""
     rows: list[Table] = []
     if len(signers) <= 1:
@@ -121,12 +124,13 @@ def closing(letter: Letter, width: float) -> list[Flowable]:
     return list(rows)
 
 
-def _signer_cell(signer: Signer) -> list[Flowable]:
+def _signer_cell(signer: Signer, drawn: list[Box]) -> list[Flowable]:
     st = _centred("signer", fonts.BOLD, BODY_SIZE)
     cell: list[Flowable] = []
     if signer.authority:
         cell.append(para(signer.authority.upper(), st))
-    cell += [para(signer.title.upper(), st), Spacer(0, SIGNATURE_SPACE), para(signer.name, st)]
+    space = SignatureSpace(SIGNATURE_SPACE, drawn)
+    cell += [para(signer.title.upper(), st), space, para(signer.name, st)]
     return cell
 
 

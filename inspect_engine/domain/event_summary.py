@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from inspect_engine.domain.events import Event
@@ -86,8 +86,38 @@ def _deadline(p: Mapping[str, Any]) -> str:
     return f"{d.get('kind', '?')} of {_day(d.get('due'))} passed"
 
 
+def _axis_status(p: Mapping[str, Any]) -> str:
+    """What the recipient's e-office system did with a document: a refusal with its reason."""
+    s = p.get("axis_status", {})
+    number = s.get("document", {}).get("number", "?")
+    said = f"{number}: {s.get('code', '?')} {str(s.get('name', '')).lower()}".rstrip()
+    if s.get("status") == "refused":
+        said += f": {s.get('description') or 'no reason given'}"
+    sender = s.get("from", {}).get("name") or s.get("from", {}).get("organ_id", "")
+    try:
+        moment = datetime.fromisoformat(str(s.get("timestamp")))
+        when = f"{moment:%d/%m/%Y %H:%M}"
+    except ValueError:
+        when = str(s.get("timestamp", ""))
+    return f"{said} ({', '.join(x for x in (sender, when) if x)})"
+
+
 def _reason(p: Mapping[str, Any]) -> str:
     return str(p.get("reason", ""))
+
+
+def _accepted(p: Mapping[str, Any]) -> str:
+    a = p.get("accepted", {})
+    note = f": {a['note']}" if a.get("note") else ""
+    return f"delivery {a.get('submission')} accepted{note}"
+
+
+def _returned(p: Mapping[str, Any]) -> str:
+    r, assessed = p.get("returned", {}), p.get("assessed", {})
+    codes = ", ".join(r.get("appendices", [])) or "its documents"
+    again = assessed.get("resubmit_by")
+    due = f"; due again {_day(again)}" if again else ""
+    return f"delivery {r.get('submission')} returned ({codes}): {r.get('reason', '')}{due}"
 
 
 _BY_TRIGGER: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
@@ -103,8 +133,11 @@ _BY_TRIGGER: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
     "report_remediation": _remediation,
     "issue_document": _document,
     "deadline": _deadline,
+    "axis_status": _axis_status,
     "mark_submission_late": _deadline,
     "cancel": _reason,
+    "accept_submission": _accepted,
+    "return_submission": _returned,
 }
 
 

@@ -28,6 +28,9 @@ MAX_UNITS = 20_000  # rows of one units file
 MAX_CAMPAIGN_FILE_BYTES = 1024 * 1024
 MAX_WORKFLOW_FILE_BYTES = 1024 * 1024
 MAX_WORKBOOK_BYTES = 10 * 1024 * 1024
+# An edXML reply package carries its attachments in base64: ten forms and scans of 10 MB each.
+MAX_PACKAGE_BYTES = 160 * 1024 * 1024
+MAX_STATUS_FILE_BYTES = 16 * 1024 * 1024  # the document axis's status messages
 # What a workbook unpacks to (an XLSX is a zip: 100 KB can unpack to gigabytes).
 MAX_WORKBOOK_UNPACKED_BYTES = 32 * 1024 * 1024
 

@@ -6,34 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from inspect_engine.domain.events import (
-    Event,
-    as_utc,
-    replay,
-    verify_campaign_chain,
-    verify_case,
-)
+from inspect_engine.domain.events import Event, as_utc, replay
+from inspect_engine.domain.verification import Problem
 from inspect_engine.errors import NotFound
 from inspect_engine.services.clock import shown
 from inspect_engine.settings import DISPLAY_TZ
-from inspect_engine.storage.event_store import CaseHead, EventStore
+from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.uow import UnitOfWork
-
-
-def case_problems(head: CaseHead, events: list[Event]) -> list[str]:
-    """A case's chain must verify, end at the case's recorded head and replay to its state."""
-    if not events:
-        return [f"case {head.id} ({head.unit_code}): has no events"]
-    problems = verify_case(events)
-    try:
-        replayed = replay(events)
-    except ValueError as exc:
-        return [*problems, str(exc)]
-    if replayed != head.state:
-        problems.append(f"case {head.id}: stored state {head.state!r} differs from the replay")
-    if (events[-1].seq, events[-1].hash) != (head.last_seq, head.last_hash):
-        problems.append(f"case {head.id}: the case's chain head does not match its last event")
-    return problems
 
 
 @dataclass(frozen=True)
@@ -84,13 +63,16 @@ def event_json(event: Event) -> dict[str, Any]:
 def show_case(uow: UnitOfWork, case_id: int, *, as_of: datetime | None = None) -> CaseView:
     """A case with its history, its chain verified in full; with `as_of`, the case as it stood
     at that moment (the replay of the events up to it)."""
+    from inspect_engine.services.verify_campaign import check_case
+
     with uow:
         store = EventStore(uow.connection)
         head = store.case(case_id)
         if head is None:
             raise NotFound(f"no case {case_id}", field="CASE")
         events = store.events(case_id)
-    problems = case_problems(head, events)
+        found, _ = check_case(uow, case_id)
+    problems = [p.line() for p in found]
     state, version, workflow_version = head.state, head.version, head.workflow_version
     if as_of is not None:
         events = [e for e in events if as_utc(e.at) <= as_utc(as_of)]
@@ -118,28 +100,27 @@ class Verification:
     events: int
     head: str
     problems: list[str]
+    chain_seq: int = 0
+    notes: tuple[str, ...] = ()
+    found: tuple[Problem, ...] = ()  # the problems with the case and seq each concerns
 
 
 def verify_campaign(uow: UnitOfWork, campaign_key: str) -> Verification:
-    """Check every case's chain, the campaign chain, each case's state against its replay, and
-    the chain of the decisions forming the teams."""
-    # Imported here: it loads the campaign reader and workflows, which `case show` does without.
-    from inspect_engine.services.team_decisions import decision_chain_problems
+    """Everything stored about a campaign against its events: both hash chains, each case's
+    replay through its workflow, every row derived from the events (case rows, deadlines,
+    documents), the stored campaign file and workflow definitions against the fingerprints
+    sealed in the chain, and the chain of the decisions forming the teams."""
+    from inspect_engine.services.verify_campaign import check_campaign
 
     with uow:
-        store = EventStore(uow.connection)
-        heads = store.cases(campaign_key)
-        events = store.campaign_events(campaign_key)
-        if not heads and not events:
-            raise NotFound(f"no campaign {campaign_key!r} (or it has no cases)", field="KEY")
-        decision_problems = decision_chain_problems(uow.session, campaign_key)
-    problems = verify_campaign_chain(events)
-    by_case: dict[int, list[Event]] = {}
-    for event in events:
-        by_case.setdefault(event.case_id, []).append(event)
-    for head in heads:
-        problems += case_problems(head, sorted(by_case.pop(head.id, []), key=lambda e: e.seq))
-    problems += [f"events of case {case_id} whose case row is gone" for case_id in by_case]
-    problems += decision_problems
-    head_hash = max(events, key=lambda e: e.chain_seq).chain_hash if events else ""
-    return Verification(campaign_key, len(heads), len(events), head_hash, problems)
+        checked = check_campaign(uow, campaign_key)
+    return Verification(
+        campaign_key,
+        checked.cases,
+        checked.events,
+        checked.head,
+        [p.line() for p in checked.problems],
+        checked.chain_seq,
+        checked.notes,
+        tuple(checked.problems),
+    )

@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inspect_engine.domain.deadlines import changes_of
 from inspect_engine.domain.events import OPEN_TRIGGER, Event, as_utc, seal
 from inspect_engine.domain.input_limits import actor_problem, normalised, payload_problem
+from inspect_engine.domain.verification import SEAL_CAMPAIGN, SEAL_WORKFLOW, campaign_seal
 from inspect_engine.domain.workflow.machine import (
     CaseModel,
     check_requirements,
@@ -138,6 +140,17 @@ def open_case_events(uow: UnitOfWork, campaign_key: str, at: datetime) -> int:
     store = EventStore(uow.connection)
     batch = Batch(store)
     fresh = [head for head in store.cases(campaign_key) if head.last_seq == 0]
+    # The first event seals what the case runs on: the campaign file as stored and the
+    # definition's fingerprint, so an edit to either shows in `audit verify`.
+    source = uow.connection.execute(
+        text("SELECT source_text FROM campaign WHERE key = :key"), {"key": campaign_key}
+    ).scalar_one()
+    seals = {
+        (head.workflow_name, head.workflow_version): workflows.stored(
+            uow.connection, head.workflow_name, head.workflow_version
+        ).fingerprint()
+        for head in fresh
+    }
     opened = [
         batch.add(
             Event(
@@ -150,7 +163,11 @@ def open_case_events(uow: UnitOfWork, campaign_key: str, at: datetime) -> int:
                 actor="inspect-engine",
                 role="system",
                 at=at,
-                payload={"unit_code": head.unit_code},
+                payload={
+                    "unit_code": head.unit_code,
+                    SEAL_CAMPAIGN: campaign_seal(source),
+                    SEAL_WORKFLOW: seals[(head.workflow_name, head.workflow_version)],
+                },
                 workflow=head.workflow_name,
                 workflow_version=head.workflow_version,
                 prev_hash=head.last_hash,

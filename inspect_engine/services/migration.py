@@ -6,15 +6,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from inspect_engine.domain.events import Event
+from inspect_engine.domain.verification import MIGRATE_ROLES, MIGRATE_TRIGGER, SEAL_WORKFLOW
 from inspect_engine.errors import InputError
 from inspect_engine.services import workflows
 from inspect_engine.services.cases import Advanced, Batch, conflict
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.storage.event_store import EventStore, StaleCase, WriteConflict
 from inspect_engine.storage.uow import UnitOfWork
-
-MIGRATE_TRIGGER = "migrate"
-MIGRATE_ROLES = frozenset({"team_lead", "system"})
 
 
 def migrate(
@@ -74,7 +72,12 @@ def migrate(
                     actor=actor,
                     role=role,
                     at=now,
-                    payload={"from_version": from_version, "to_version": to_version},
+                    # The new version's fingerprint is sealed like an `open` seals the first.
+                    payload={
+                        "from_version": from_version,
+                        "to_version": to_version,
+                        SEAL_WORKFLOW: new.fingerprint(),
+                    },
                     workflow=name,
                     workflow_version=to_version,
                     prev_hash=head.last_hash,

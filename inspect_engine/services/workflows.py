@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine
+import orjson
+from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session, select
 
+from inspect_engine.domain.verification import SEAL_WORKFLOW
 from inspect_engine.domain.workflow.model import WorkflowDefinition
 from inspect_engine.domain.workflow.yaml_loader import parse_definition
-from inspect_engine.errors import InputError
+from inspect_engine.errors import CheckFailed, InputError
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.storage.tables import WorkflowRow
 from inspect_engine.storage.workflow_files import find_definition
@@ -62,13 +64,41 @@ def stored(conn: Connection, name: str, version: int) -> WorkflowDefinition:
     key = (name, version)
     if key not in cache:
         table = WorkflowRow.__table__  # type: ignore[attr-defined]
-        text = conn.execute(
-            select(table.c.source_text).where(table.c.name == name, table.c.version == version)
-        ).scalar()
-        if text is None:
+        row = conn.execute(
+            select(table.c.source_text, table.c.fingerprint).where(
+                table.c.name == name, table.c.version == version
+            )
+        ).first()
+        if row is None:
             raise InputError(f"workflow {name} v{version} is not registered in this database")
-        cache[key] = parse_definition(text, f"{name} v{version} (stored)")
+        defn = parse_definition(row[0], f"{name} v{version} (stored)")
+        # A stored text edited under the engine (a role added to a trigger, say) is never
+        # driven: it no longer matches the fingerprint it was registered, and sealed, with.
+        sealed = _sealed_fingerprint(conn, name, version)
+        if defn.fingerprint() != row[1] or sealed not in (None, row[1]):
+            raise CheckFailed(
+                f"workflow {name} v{version} as stored does not match the fingerprint its cases "
+                "were sealed with: it was edited in the database; nothing fires through it "
+                "(see `audit verify`)"
+            )
+        cache[key] = defn
     return cache[key]
+
+
+def _sealed_fingerprint(conn: Connection, name: str, version: int) -> str | None:
+    """The fingerprint a case's `open` event sealed for this version (None before any case,
+    or in a database older than the seals)."""
+    payload = conn.execute(
+        text(
+            "SELECT payload FROM case_event WHERE workflow_name = :name AND "
+            "workflow_version = :version AND seq = 1 LIMIT 1"
+        ),
+        {"name": name, "version": version},
+    ).scalar()
+    if isinstance(payload, str | bytes):
+        payload = orjson.loads(payload)
+    seal = payload.get(SEAL_WORKFLOW) if isinstance(payload, dict) else None
+    return seal if isinstance(seal, str) else None
 
 
 def _source_text(defn: WorkflowDefinition) -> str:

@@ -311,6 +311,12 @@ class DocumentStore:
             query = query.where(_document.c.kind == kind)
         return [_record(row) for row in self.conn.execute(query.order_by(_document.c.id))]
 
+    def with_number(self, number: str) -> builtins.list[DocumentRecord]:
+        """The issued documents numbered `number` ("128/TB-SNV"), of every campaign and year:
+        how an answer from outside (an edXML status or reply) finds what it answers."""
+        query = _select().where(_document.c.number == number, _document.c.status == ISSUED)
+        return [_record(row) for row in self.conn.execute(query.order_by(_document.c.id))]
+
     def numbers_of_case(
         self, campaign_key: str, case_id: int
     ) -> builtins.list[tuple[str, str | None, date | None]]:

@@ -270,3 +270,46 @@ class DeadlineRow(SQLModel, table=True):
     created_seq: int
     ended_seq: int | None = None
     fired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class PortalLinkRow(SQLModel, table=True):
+    """A unit's link to the portal for one campaign: one row per (campaign, unit). The link
+    carries `version` and `expires_at`, signed; issuing a new link or revoking bumps the
+    version, so every earlier link stops working (docs/portal.md)."""
+
+    __tablename__: ClassVar[str] = "portal_link"
+
+    campaign_key: str = Field(foreign_key="campaign.key", primary_key=True, max_length=80)
+    unit_code: str = Field(foreign_key="unit.code", primary_key=True, max_length=40)
+    version: int
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    issued_at: datetime = Field(sa_type=DateTime(timezone=True))
+    issued_by: str = Field(max_length=200)
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_by: str | None = Field(default=None, max_length=200)
+
+
+class PortalAccountRow(SQLModel, table=True):
+    """A person who signs in to the portal: a team lead (acts as role team_lead) or an auditor
+    (reads only). The password is kept as a salted scrypt hash."""
+
+    __tablename__: ClassVar[str] = "portal_account"
+
+    name: str = Field(primary_key=True, max_length=80)
+    role: str = Field(max_length=20)  # lead | auditor
+    password_hash: str = Field(max_length=300)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    disabled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class PortalSessionRow(SQLModel, table=True):
+    """A signed-in account's session. The cookie holds a random token; the row holds only its
+    SHA-256, so a copy of the database opens no session."""
+
+    __tablename__: ClassVar[str] = "portal_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    account: str = Field(foreign_key="portal_account.name", max_length=80, index=True)
+    csrf: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))

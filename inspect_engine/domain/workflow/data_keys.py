@@ -112,6 +112,14 @@ _FIGURE_ROW = MapOf(
     says="must be an object of values by column key",
     dotted=True,
 )
+MAX_FILES = 100  # files of one delivery (the portal takes 10 an upload, a package a few)
+_SHA256 = Text(64, says="must be 64 lowercase hex digits")
+_FILE = Record(
+    "file",
+    {"name": _LINE, "sha256": _SHA256, "size": Whole(0, 2**53), "type": _LINE},
+    frozenset({"name", "sha256", "size", "type"}),
+    says="must be an object with name, sha256, size and type",
+)
 _SUBMISSION = Record(
     "submission",
     {
@@ -119,6 +127,8 @@ _SUBMISSION = Record(
         "appendices": ListOf(_LINE, MAX_APPENDICES, says="must be a list of strings"),
         "documents": _NAMES,
         "note": _PARAGRAPH,
+        "files": ListOf(_FILE, MAX_FILES, says="must be a list of {name, sha256, size, type}"),
+        "figures_as_of": IsoDate(),
         "figures": MapOf(
             ListOf(_FIGURE_ROW, MAX_FORM_ROWS, says="must be a list of rows"),
             MAX_APPENDICES,
@@ -166,6 +176,49 @@ _CONCLUSION = Record(
     says="must be an object with date and remedies",
 )
 
+# Where a delivery that came as an edXML reply package came from (evidence import-package).
+_PACKAGE_FILE = Record(
+    "attachment",
+    {"name": _LINE, "content_type": _LINE, "size": Whole(0, 2**53), "sha256": _SHA256},
+    frozenset({"name", "size", "sha256"}),
+)
+_PACKAGE = Record(
+    "package",
+    {
+        "file": _LINE,
+        "sha256": _SHA256,
+        "from": _LINE,
+        "document_id": _LINE,
+        "number": Nullable(_LINE),
+        "date": Nullable(IsoDate()),
+        "subject": Nullable(_PARAGRAPH),
+        "answers": Nullable(
+            Record("answered document", {"id": Whole(1, 2**63 - 1), "number": Nullable(_LINE)})
+        ),
+        "attachments": ListOf(_PACKAGE_FILE, MAX_FILES),
+    },
+    frozenset({"file", "sha256"}),
+)
+# v4's review of a delivery: the team lead accepts it, or returns appendices with a reason.
+_EVENT_NUMBER = Whole(1, 2**31 - 1, says="must be the event number of a delivery")
+_ACCEPTED = Record(
+    "accepted",
+    {"submission": _EVENT_NUMBER, "note": _PARAGRAPH},
+    frozenset({"submission"}),
+    says="must be an object with submission (the delivery's event number)",
+)
+_RETURNED = Record(
+    "returned",
+    {
+        "submission": _EVENT_NUMBER,
+        "appendices": ListOf(_LINE, MAX_APPENDICES, says="must be a list of appendix codes"),
+        "reason": _PARAGRAPH,
+        "resubmit_by": IsoDate(),
+    },
+    frozenset({"submission"}),
+    says="must be an object with submission, appendices and reason",
+)
+
 # The keys each requirement (rules.REQUIREMENTS) declares: required, and optional beside them.
 REQUIREMENT_DATA: Mapping[str, DataSchema] = {
     "findings": _findings(_REFORM_FINDING),
@@ -182,10 +235,12 @@ REQUIREMENT_DATA: Mapping[str, DataSchema] = {
         ["visit_date"],
     ),
     "remediation_report": DataSchema.of({"summary": _PARAGRAPH, "documents": _NAMES}, ["summary"]),
-    "submission": DataSchema.of({"submission": _SUBMISSION}, ["submission"]),
+    "submission": DataSchema.of({"submission": _SUBMISSION, "package": _PACKAGE}, ["submission"]),
     "minutes": DataSchema.of({"minutes": _MINUTES}, ["minutes"]),
     "draft_findings": _findings(_DRAFT_FINDING),
     "conclusion": DataSchema.of({"conclusion": _CONCLUSION}, ["conclusion"]),
+    "accepted_submission": DataSchema.of({"accepted": _ACCEPTED}, ["accepted"]),
+    "returned_submission": DataSchema.of({"returned": _RETURNED}, ["returned"]),
 }
 
 # Keys a definition may let a transition carry without requiring them (`accepts:`).

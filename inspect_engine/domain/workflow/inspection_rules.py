@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from inspect_engine.domain import submissions
 from inspect_engine.domain.workflow.context import GuardContext
 
 SEVERITIES = ("none", "minor", "major", "serious")
 FINDINGS_TRIGGERS = frozenset({"record_findings", "reinspect_fail"})
-SUBMISSION_TRIGGER = "receive_submission"
+SUBMISSION_TRIGGER = submissions.SUBMISSION_TRIGGER
 # `model`: the finding is a model or initiative worth spreading (mô hình, sáng kiến), which the
 # campaign's report lists; optional, so definitions and events from before it stay valid.
 _DRAFT_FINDING_KEYS = frozenset({"area", "severity", "text", "reinspection", "remedy", "model"})
@@ -72,15 +73,19 @@ def _text_list(value: Any, path: str, *, non_empty: bool = False) -> list[str]:
 
 
 def received_appendices(ctx: GuardContext) -> list[str]:
-    """Every appendix code received so far, this trigger's delivery included, in arrival order."""
-    seen: dict[str, None] = {}
-    deliveries = [p for t, p in ctx.history if t == SUBMISSION_TRIGGER]
-    for payload in (*deliveries, ctx.payload):
-        submission = payload.get("submission")
-        if isinstance(submission, Mapping):
-            for code in submission.get("appendices", ()):
-                if isinstance(code, str):
-                    seen.setdefault(code, None)
+    """Every appendix code received so far and not returned since (v4), this trigger's delivery
+    included and its return left out, in arrival order."""
+    seen = dict.fromkeys(submissions.of_history(ctx.history).received())
+    submission = ctx.payload.get("submission")
+    if isinstance(submission, Mapping):
+        for code in submission.get("appendices", ()):
+            if isinstance(code, str):
+                seen.setdefault(code, None)
+    returned = ctx.payload.get("returned")
+    if isinstance(returned, Mapping) and isinstance(returned.get("appendices"), list):
+        for code in returned["appendices"]:
+            if isinstance(code, str):
+                seen.pop(code, None)
     return list(seen)
 
 
@@ -121,7 +126,7 @@ def require_submission(ctx: GuardContext) -> list[str]:
     submission = ctx.payload.get("submission")
     if not isinstance(submission, Mapping):
         return ["submission must be an object with received_on and appendices"]
-    fields = {"received_on", "appendices", "documents", "note", "figures"}
+    fields = {"received_on", "appendices", "documents", "note", "figures", "files", "figures_as_of"}
     problems = [
         f"submission.{key} is not a submission field" for key in sorted(set(submission) - fields)
     ]
@@ -144,7 +149,46 @@ def require_submission(ctx: GuardContext) -> list[str]:
         problems.append("submission must list the appendices or documents received")
     if "figures" in submission:
         problems += _figures(submission["figures"], codes)
+    if "figures_as_of" in submission:
+        problems += _past_date(
+            submission["figures_as_of"], "submission.figures_as_of", ctx, working=False
+        )
+    if "files" in submission:
+        problems += _files(submission["files"])
+    if "note" in submission and not isinstance(submission["note"], str):
+        problems.append("submission.note must be text")
     return problems
+
+
+_FILE_KEYS = frozenset({"name", "sha256", "size", "type"})
+
+
+def _files(value: Any) -> list[str]:
+    """`files`: [{name, sha256 (64 hex digits), size (bytes), type (a media type)}], the files
+    as received and stored under their hash (the portal's uploads)."""
+    if not isinstance(value, list):
+        return ["submission.files must be a list of {name, sha256, size, type}"]
+    problems = []
+    for i, item in enumerate(value):
+        path = f"submission.files[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"{path} must be an object with name, sha256, size and type")
+            continue
+        problems += [f"{path}.{k} is not a file field" for k in sorted(set(item) - _FILE_KEYS)]
+        digest = item.get("sha256")
+        if not (isinstance(digest, str) and len(digest) == 64 and _is_hex(digest)):
+            problems.append(f"{path}.sha256 must be 64 lowercase hex digits")
+        size = item.get("size")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            problems.append(f"{path}.size must be a whole number of bytes")
+        for key in ("name", "type"):
+            if not is_text(item.get(key)):
+                problems.append(f"{path}.{key} must be a non-empty string")
+    return problems
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)
 
 
 def assess_submission(ctx: GuardContext) -> dict[str, Any]:
@@ -153,6 +197,10 @@ def assess_submission(ctx: GuardContext) -> dict[str, Any]:
     received_on = iso_date(ctx.payload["submission"]["received_on"])
     assert received_on is not None  # checked by require_submission
     due = facts.evidence_due
+    # After a return (v4) the unit has until the date the return set, if that is later.
+    again = iso_date(submissions.latest_resubmit_by(submissions.of_history(ctx.history)))
+    if again is not None and (due is None or again > due):
+        due = again
     late = 0
     if due is not None and received_on > due:
         late = facts.calendar.count_working_days(due + timedelta(days=1), received_on)

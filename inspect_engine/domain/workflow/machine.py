@@ -25,6 +25,7 @@ from inspect_engine.domain.workflow.rules import (
     ASSESSMENTS,
     GUARD_EXPLANATIONS,
     GUARDS,
+    HISTORY_REQUIREMENTS,
     READ_ONLY_ROLES,
     REQUIREMENTS,
     ROLES,
@@ -139,7 +140,15 @@ class _Compiled:
                     assert t.dest is not None
                     steps.append(_Step(fired.index, checked, t.dest))
                 self.steps[trigger, source] = tuple(steps)
-        self.guarded = {key for key, steps in self.steps.items() if any(s.guards for s in steps)}
+        # Where a rule may read the case's earlier events: a guard, or a requirement that does.
+        self.guarded = {
+            key
+            for key, steps in self.steps.items()
+            if any(
+                s.guards or HISTORY_REQUIREMENTS.intersection(defn.transitions[s.position].requires)
+                for s in steps
+            )
+        }
         # Built once, shared by every event that queues them (events are never changed).
         self.effects: dict[str, tuple[dict[str, Any], ...]] = {
             s.name: tuple({"effect": c.effect, "args": dict(c.args)} for c in s.on_enter)

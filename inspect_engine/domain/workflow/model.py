@@ -22,10 +22,12 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")  # a workflow name is also 
 IDENT_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")  # state and trigger names
 # Triggers the engine writes itself (`open` starts a case, `migrate` moves it to another
 # version); `state` is the model attribute the machine drives.
-# `deadline` records a deadline that passed (the worker), `issue_document` a document issued.
+# `deadline` records a deadline that passed (the worker), `issue_document` a document issued,
+# `axis_status` what the recipient's e-office system reported doing with one (edXML).
 DEADLINE_TRIGGER = "deadline"
+AXIS_STATUS_TRIGGER = "axis_status"
 RESERVED_TRIGGERS = frozenset(
-    {OPEN_TRIGGER, "migrate", "state", DEADLINE_TRIGGER, "issue_document"}
+    {OPEN_TRIGGER, "migrate", "state", DEADLINE_TRIGGER, "issue_document", AXIS_STATUS_TRIGGER}
 )
 # How the visit planner treats a case in a state (`planning:` of the state; none = not planned):
 # it places and moves a `movable` visit, moves a `locked` one only when forced (its notice has

@@ -17,6 +17,7 @@ from typing import Any
 
 from inspect_engine.domain.campaign.model import REFORM_AREAS as _AREA_NAMES
 from inspect_engine.domain.workflow import inspection_rules as inspection
+from inspect_engine.domain.workflow import review_rules as review
 from inspect_engine.domain.workflow.context import GuardContext as GuardContext  # re-exported
 
 ROLES = ("team_lead", "inspector", "unit", "signer", "auditor", "system")
@@ -93,6 +94,7 @@ GUARDS: Mapping[str, Guard] = {
     "team_decided": inspection.team_decided,
     "submission_complete": inspection.submission_complete,
     "missing_appendices_allowed": inspection.missing_appendices_allowed,
+    "returns_appendices": review.returns_appendices,
 }
 # Why a guard refused, in the user's terms (a guard not listed is named instead).
 GUARD_EXPLANATIONS: Mapping[str, Callable[[GuardContext], str]] = {
@@ -190,11 +192,17 @@ REQUIREMENTS: Mapping[str, Requirement] = {
     "minutes": inspection.require_minutes,
     "draft_findings": inspection.require_draft_findings,
     "conclusion": inspection.require_conclusion,
+    "accepted_submission": review.require_accepted,
+    "returned_submission": review.require_returned,
 }
+# Requirements that read the case's earlier events: a trigger requiring one gets the history
+# even when none of its alternatives has a guard.
+HISTORY_REQUIREMENTS = frozenset({"accepted_submission", "returned_submission"})
 # Requirements whose data the engine assesses, recording the result in the event's `assessed`.
 ASSESSMENTS: Mapping[str, Assessment] = {
     "submission": inspection.assess_submission,
     "conclusion": inspection.assess_conclusion,
+    "returned_submission": review.assess_returned,
 }
 
 

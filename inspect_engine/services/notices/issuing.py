@@ -295,38 +295,12 @@ class Issuer:
     def _record_in_case(
         self, case_id: int, doc_id: int, kind: Kind, numbering: Numbering, digest: str, source: str
     ) -> None:
-        """The case's history says what was sent: a `issue_document` event (no state change)."""
-        store = EventStore(self.uow.connection)
-        batch = Batch(store)
-        head = batch.case(case_id)
-        assert head is not None
-        batch.add(
-            Event(
-                campaign_key=head.campaign_key,
-                case_id=head.id,
-                seq=head.last_seq + 1,
-                trigger=ISSUE_TRIGGER,
-                from_state=head.state,
-                to_state=head.state,
-                actor=self.actor,
-                role="system",
-                at=self.clock(),
-                payload={
-                    "document": {
-                        "id": doc_id,
-                        "kind": kind.key,
-                        "number": None if numbering.awaiting else numbering.text,
-                        "content_hash": digest,
-                        "source": source,
-                    }
-                },
-                workflow=head.workflow_name,
-                workflow_version=head.workflow_version,
-                prev_hash=head.last_hash,
-            ),
-            seen_version=head.version,
-        )
-        batch.write()
+        number = None if numbering.awaiting else numbering.text
+        record_in_case(
+            self.uow, case_id, {"id": doc_id, "kind": kind.key, "number": number,
+                                "content_hash": digest, "source": source},
+            actor=self.actor, at=self.clock(),
+        )  # fmt: skip
 
 
 def issue_due(
@@ -383,6 +357,37 @@ def issue_items(
         more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
         raise NotIssued(f"issued {len(issued)}, refused {refused[0]}{more}", issued)
     return issued
+
+
+def record_in_case(
+    uow: UnitOfWork, case_id: int, document: dict[str, Any], *, actor: str, at: Any
+) -> None:
+    """The case's history says what was sent: an `issue_document` event (no state change)
+    sealing the document's id, kind, number and content hash. A records office's number,
+    given later, is sealed by another such event."""
+    store = EventStore(uow.connection)
+    batch = Batch(store)
+    head = batch.case(case_id)
+    assert head is not None
+    batch.add(
+        Event(
+            campaign_key=head.campaign_key,
+            case_id=head.id,
+            seq=head.last_seq + 1,
+            trigger=ISSUE_TRIGGER,
+            from_state=head.state,
+            to_state=head.state,
+            actor=actor,
+            role="system",
+            at=at,
+            payload={"document": document},
+            workflow=head.workflow_name,
+            workflow_version=head.workflow_version,
+            prev_hash=head.last_hash,
+        ),
+        seen_version=head.version,
+    )
+    batch.write()
 
 
 class NotIssued(InputError):

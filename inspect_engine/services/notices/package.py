@@ -6,15 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspect_engine.domain.text import spreadsheet_cell
 from inspect_engine.errors import InputError
 from inspect_engine.services.notices import rendering
 from inspect_engine.services.notices.records import file_stem, slug
 from inspect_engine.storage.document_store import DocumentRecord
+
+if TYPE_CHECKING:
+    from inspect_engine.services.signing.prepare import Signing
 
 INDEX = "danh-sach-van-ban.csv"
 
@@ -31,8 +35,13 @@ def jobs_for(
     units: dict[int, tuple[str, str]],
     out: Path,
     formats: Sequence[str],
+    *,
+    signing: Signing | None = None,
+    signed_at: Callable[[DocumentRecord], datetime] | None = None,
 ) -> list[rendering.Job]:
-    """Where each document goes: `out/<unit folder>/<date_number_kind>.<format>`."""
+    """Where each document goes: `out/<unit folder>/<date_number_kind>.<format>`; with
+    `signing`, how each PDF is signed (at `signed_at(record)`, default the signing's time).
+    Every signature is checked here, before anything is written."""
     jobs = []
     for record in records:
         code, name = (
@@ -40,8 +49,26 @@ def jobs_for(
         )
         folder = out / folder_name(code, name)
         for fmt in formats:
-            jobs.append(rendering.Job(record.content, fmt, folder / f"{file_stem(record)}.{fmt}"))
+            request = None
+            if signing is not None and fmt == "pdf":
+                at = signed_at(record) if signed_at is not None else None
+                request = signing.request(record.content, draft=record.status != "issued", at=at)
+            path = folder / f"{file_stem(record)}.{fmt}"
+            jobs.append(rendering.Job(record.content, fmt, path, request))
     return jobs
+
+
+def issue_time(record: DocumentRecord) -> datetime:
+    """When the document was issued (numbered and recorded): the time its signatures carry
+    when the PDFs are written later, as a replay on a simulated clock does."""
+    return record.created_at
+
+
+def signed_count(jobs: Sequence[rendering.Job]) -> tuple[int, int]:
+    """(PDFs signed, PDFs left unsigned) among the jobs."""
+    pdfs = [j for j in jobs if j.fmt == "pdf"]
+    signed = sum(1 for j in pdfs if j.signing is not None)
+    return signed, len(pdfs) - signed
 
 
 def write_index(out: Path, records: Sequence[DocumentRecord], units: dict[int, tuple[str, str]],
@@ -54,6 +81,7 @@ def write_index(out: Path, records: Sequence[DocumentRecord], units: dict[int, t
         code, name = units.get(record.case_id or -1, ("", ""))
         folder = folder_name(code or None, name)
         files = [f"{folder}/{file_stem(record)}.{fmt}" for fmt in formats]
+        files = [f for f in files if (out / f).is_file()]  # no edXML package for a decision
         day = record.issued_on.isoformat() if record.issued_on else ""
         summary = str(record.content.get("summary", ""))
         cells = [code, name, record.kind, record.number or "", day, summary, " ".join(files)]

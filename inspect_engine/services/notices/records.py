@@ -12,7 +12,7 @@ from inspect_engine.domain.documents.kinds import KINDS
 from inspect_engine.domain.documents.letter import Letter
 from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services.clock import Clock, utc_now
-from inspect_engine.services.notices.issuing import content_hash
+from inspect_engine.services.notices.issuing import content_hash, record_in_case
 from inspect_engine.storage.document_store import DocumentRecord, DocumentStore
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.uow import UnitOfWork
@@ -93,9 +93,16 @@ def record_number(
         }
         numbered = Letter.from_json(_filled(record.content, blanks))
         store.record_number(record.issuer_code, record.year, record.series, number)
-        store.set_number(
-            document_id, number, text, issued_on, numbered.to_json(), content_hash(numbered)
-        )
+        digest = content_hash(numbered)
+        store.set_number(document_id, number, text, issued_on, numbered.to_json(), digest)
+        if record.case_id is not None:
+            record_in_case(
+                uow,
+                record.case_id,
+                {"id": document_id, "kind": record.kind, "number": text,
+                 "content_hash": digest, "source": record.source_key},
+                actor="records office", at=clock(),
+            )  # fmt: skip
         uow.commit()
         updated = store.get(document_id)
     assert updated is not None

@@ -55,8 +55,11 @@ def _local(moment: datetime) -> datetime:
     return as_utc(moment).astimezone(DISPLAY_TZ)
 
 
-def board_page(uow: UnitOfWork, key: str, *, clock: Clock = utc_now) -> tuple[str, dict[str, Any]]:
-    """The page, and the figures it shows (for the command's summary and the tests)."""
+def board_page(
+    uow: UnitOfWork, key: str, *, clock: Clock = utc_now, back_url: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The page, and the figures it shows (for the command's summary and the tests).
+    `back_url`: a link back to where it was opened from (the portal's campaign page)."""
     now = clock()
     today = _local(now).date()
     with uow:
@@ -156,6 +159,7 @@ def board_page(uow: UnitOfWork, key: str, *, clock: Clock = utc_now) -> tuple[st
     ]
     context = {
         "campaign": {"key": key, "title": spec.title, "year": spec.year},
+        "back_url": back_url,
         "made_at": f"{_local(now):%d/%m/%Y %H:%M}",
         "today": today.isoformat(),
         "states": states,
@@ -192,6 +196,10 @@ def _reserved(trigger: str, payload: Any) -> str:
         return f"Quá hạn: {DEADLINE_NAMES.get(kind, kind or 'hạn')}"
     if trigger == "migrate":
         return "Chuyển phiên bản quy trình"
+    if trigger == "axis_status":
+        status = payload.get("axis_status", {})
+        number = status.get("document", {}).get("number", "")
+        return f"Trục liên thông: {status.get('name', '')} {number}".strip()
     return trigger
 
 

@@ -15,6 +15,9 @@ from collections.abc import Collection
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
+if TYPE_CHECKING:
+    from inspect_engine.services.anchors import AnchorSchedule
+
 from inspect_engine.errors import InspectError
 from inspect_engine.services.clock import Clock, local_today
 from inspect_engine.services.worker.loop import Sweep, SweepReport
@@ -42,11 +45,13 @@ def default_sweep(
     stop: threading.Event | None = None,
     *,
     keys: Collection[str] | None = None,
+    anchoring: AnchorSchedule | None = None,
 ) -> Sweep:
     """A sweep firing every campaign's passed deadlines and issuing its due documents, one log
     line per action; a campaign whose documents are refused gets a line saying why, and the
     others go on. `stop` (the worker's) ends it between deadlines. `keys`: only these campaigns
-    (a simulation moves one campaign's clock, not the others')."""
+    (a simulation moves one campaign's clock, not the others'). `anchoring`: write each
+    campaign's signed anchor when one is due (services/anchors.py)."""
     stopping = stop.is_set if stop is not None else (lambda: False)
 
     def sweep() -> SweepReport:
@@ -79,6 +84,12 @@ def default_sweep(
                     actions += len(issued)
                     if refused is not None:
                         lines.append(f"{campaign.key}: {refused}")
+                if anchoring is not None:
+                    from inspect_engine.services.anchors import anchor_if_due
+
+                    written = anchor_if_due(uow, campaign.key, anchoring, clock=runtime.clock)
+                    if written is not None:
+                        lines.append(f"{campaign.key}: anchored in {written}")
         return SweepReport(actions, tuple(lines))
 
     return sweep
