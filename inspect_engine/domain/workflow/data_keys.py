@@ -212,7 +212,7 @@ _RETURNED = Record(
     {
         "submission": _EVENT_NUMBER,
         "appendices": ListOf(_LINE, MAX_APPENDICES, says="must be a list of appendix codes"),
-        "reason": _PARAGRAPH,
+        "reason": Text(PARAGRAPH_CHARS, one_line=False, says="must say why (the unit reads it)"),
         "resubmit_by": IsoDate(),
     },
     frozenset({"submission"}),
