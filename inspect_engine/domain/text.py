@@ -21,6 +21,10 @@ def clean(text: str) -> str:
 def control_character(text: str, *, multiline: bool = False) -> str | None:
     """A description of the first control character in `text` (`U+0000 at position 4`), or
     None when there is none."""
+    # Nearly every text is printable (Python's test, in C): only the others are walked.
+    plain = text.replace("\n", "").replace("\r", "").replace("\t", "") if multiline else text
+    if plain.isprintable():
+        return None
     for position, char in enumerate(text, 1):
         if unicodedata.category(char) in ("Cc", "Cf") and not (multiline and char in _MULTILINE_OK):
             return f"U+{ord(char):04X} at position {position}"

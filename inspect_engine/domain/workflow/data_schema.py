@@ -45,7 +45,7 @@ class Text:
     says: str = "must be a non-empty string"
 
     def problems(self, value: Any, path: str) -> list[str]:
-        if not _is_text(value):
+        if not isinstance(value, str) or not value or value.isspace():
             return [f"{path} {self.says}"]
         if len(value) > self.max_chars:
             return [f"{path} is {len(value):,} characters, more than {self.max_chars:,}"]
@@ -191,11 +191,8 @@ class Record:
     def problems(self, value: Any, path: str) -> list[str]:
         if not isinstance(value, Mapping):
             return [f"{path} {self.says or self._default_says()}"]
-        problems = [
-            f"{path}.{key} is not a {self.what} field"
-            for key in sorted(map(str, value))
-            if key not in self.fields
-        ]
+        extra = value.keys() - self.fields.keys()  # the common case, none, costs one set
+        problems = [f"{path}.{key} is not a {self.what} field" for key in sorted(map(str, extra))]
         for name, shape in self.fields.items():
             if name in value:
                 problems += shape.problems(value[name], f"{path}.{name}")
