@@ -251,7 +251,8 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(
 
 def test_the_corpus_covers_every_input() -> None:
     kinds = {c["id"].split("-", 1)[0] for c in CASES}
-    assert {"units", "campaign", "workflow", "xlsx", "data", "decision", "date", "db"} <= kinds
+    inputs = {"units", "campaign", "workflow", "xlsx", "data", "decision", "date", "db", "edxml"}
+    assert inputs <= kinds
     assert len(CASES) >= 60
     ids = [c["id"] for c in CASES]
     assert len(set(ids)) == len(ids)
