@@ -212,32 +212,10 @@ def verify(
     as_json: bool = AS_JSON,
 ) -> None:
     """Verify every case's hash chain, the campaign chain and the chain of the team decisions;
-    exit 1 if anything was altered.
+    exit 1 if anything was altered (the same as `audit verify KEY`).
 
     Example: inspect-engine case verify hanoi-2026
     """
-    from inspect_engine.services import audit
+    from inspect_engine.cli.audit import verify_one
 
-    with unit_of_work(ctx) as uow:
-        result = audit.verify_campaign(uow, key)
-    if as_json:
-        print_json(
-            {
-                "campaign": result.campaign_key,
-                "cases": result.cases,
-                "events": result.events,
-                "head": result.head,
-                "valid": not result.problems,
-                "problems": result.problems,
-            }
-        )
-    elif result.problems:
-        say(f"{key}: {len(result.problems)} problems")
-        for problem in result.problems:
-            say(f"  {problem}")
-    else:
-        say(
-            f"{key}: {result.cases} cases, {result.events} events, chains valid; head {result.head}"
-        )
-    if result.problems:
-        raise typer.Exit(1)
+    verify_one(ctx, key, as_json)

@@ -65,16 +65,39 @@ class ErrorHandlingGroup(TyperGroup):
             raise typer.Exit(2) from None
 
 
+# What PostgreSQL refuses to an account that may not write (docs/audit-readonly.md): a
+# read-only transaction, a missing privilege.
+_REFUSED_WRITES = {
+    "25006": "this database account may only read",
+    "42501": "this database account has no right to do this",
+}
+
+
 def _database_error(exc: Exception) -> str | None:
-    """The first line of a driver error, if `exc` is one (SQLAlchemy is only loaded by the
-    commands that use a database, so only look for its errors when it is)."""
+    """The first line of a driver error, if `exc` is one: wrapped by SQLAlchemy, or raw from
+    the engine's hot path, which talks to the driver (SQLAlchemy and the drivers are only
+    loaded by the commands that use a database, so only look for their errors when they are)."""
     if "sqlalchemy" not in sys.modules:
         return None
     from sqlalchemy.exc import DatabaseError
 
-    if not isinstance(exc, DatabaseError):
+    if isinstance(exc, DatabaseError):
+        error: BaseException = exc.orig or exc
+    elif _is_driver_error(exc):
+        error = exc
+    else:
         return None
-    return str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+    first = str(error).splitlines()[0] if str(error) else type(error).__name__
+    refused = _REFUSED_WRITES.get(str(getattr(error, "sqlstate", "")))
+    return f"{refused} ({first})" if refused else first
+
+
+def _is_driver_error(exc: Exception) -> bool:
+    sqlite3 = sys.modules.get("sqlite3")
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3 is not None and isinstance(exc, sqlite3.Error)) or (
+        psycopg is not None and isinstance(exc, psycopg.Error)
+    )
 
 
 def new_app(help: str, **options: Any) -> typer.Typer:
