@@ -43,6 +43,19 @@ class InputError(InspectError):
             where.append(f"field '{self.field}'")
         return f"{', '.join(where)}: {self.detail}" if where else self.detail
 
+    def located(self, source: str) -> InputError:
+        """This error said of the file `source`: a service checked data a command read from it."""
+        moved = type(self).__new__(type(self))
+        moved.__dict__.update(self.__dict__)  # subclasses' own fields too (MissingData.problems)
+        moved.source = source
+        moved.args = (moved.format(),)
+        return moved
+
+
+class DataError(InputError):
+    """The data given with a trigger is wrong: a key it does not take, a value of the wrong
+    shape or size, something its requirements need."""
+
 
 class NotFound(InputError):
     """A key, code or id the user gave does not exist."""

@@ -130,12 +130,18 @@ def test_every_kind_of_issued_file_meets_the_format_rules(demo: Path) -> None:
 
 
 def test_a_document_renders_again_byte_for_byte(demo: Path, tmp_path: Path) -> None:
+    """A stored letter renders to the same bytes whenever it is rendered; the demo's signed
+    PDF is that render with its two signatures appended as incremental updates."""
     row = next(r for r in index(demo) if r["loai"] == "thong-bao-ket-luan")
     doc = next(d for d in documents(demo) if d["number"] == row["so_ky_hieu"])
     cli(demo, "notices", "render", str(doc["id"]), "--format", "docx,pdf", "--out", str(tmp_path))
     for name in row["tep"].split():
-        again = tmp_path / Path(name).name
-        assert again.read_bytes() == (demo / "notices" / name).read_bytes(), name
+        again = (tmp_path / Path(name).name).read_bytes()
+        issued = (demo / "notices" / name).read_bytes()
+        if name.endswith(".pdf"):
+            assert issued.startswith(again) and issued.count(b"/ByteRange") == 2, name
+        else:
+            assert again == issued, name
 
 
 def test_the_demo_writes_the_campaign_report_and_board(demo: Path) -> None:

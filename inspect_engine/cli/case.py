@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from inspect_engine.cli.common import (
     say,
     unit_of_work,
 )
-from inspect_engine.errors import InputError
+from inspect_engine.errors import DataError, InputError
 from inspect_engine.settings import DISPLAY_TZ
 
 app = new_app("Cases: one inspection of one unit in a campaign.")
@@ -117,6 +119,17 @@ def _payload(data_file: Path | None) -> dict[str, Any]:
     return {} if data_file is None else read_json_object(data_file)
 
 
+@contextmanager
+def _naming(data_file: Path | None) -> Iterator[None]:
+    """A refusal of the data names the file it came from."""
+    try:
+        yield
+    except DataError as exc:
+        if data_file is None or exc.source is not None:
+            raise
+        raise exc.located(str(data_file)) from None
+
+
 def _at(text: str | None, option: str = "--at") -> datetime | None:
     if text is None:
         return None
@@ -149,7 +162,7 @@ def advance(
     request = service.Request(
         trigger, actor, role, _payload(data_file), _at(at), expected_version=expect_version
     )
-    with unit_of_work(ctx) as uow:
+    with _naming(data_file), unit_of_work(ctx) as uow:
         done = service.advance(uow, case_id, request)
     say(
         f"case {done.case_id} ({done.unit_code}): {done.from_state} -> {done.to_state} "
@@ -180,7 +193,7 @@ def advance_all(
     from inspect_engine.services import cases as service
 
     request = service.Request(trigger, actor, role, _payload(data_file), _at(at))
-    with unit_of_work(ctx) as uow, Progress(transient=True) as progress:
+    with _naming(data_file), unit_of_work(ctx) as uow, Progress(transient=True) as progress:
         task = progress.add_task(f"{trigger}", total=None)
 
         def tick(done: int, total: int) -> None:
@@ -199,32 +212,10 @@ def verify(
     as_json: bool = AS_JSON,
 ) -> None:
     """Verify every case's hash chain, the campaign chain and the chain of the team decisions;
-    exit 1 if anything was altered.
+    exit 1 if anything was altered (the same as `audit verify KEY`).
 
     Example: inspect-engine case verify hanoi-2026
     """
-    from inspect_engine.services import audit
+    from inspect_engine.cli.audit import verify_one
 
-    with unit_of_work(ctx) as uow:
-        result = audit.verify_campaign(uow, key)
-    if as_json:
-        print_json(
-            {
-                "campaign": result.campaign_key,
-                "cases": result.cases,
-                "events": result.events,
-                "head": result.head,
-                "valid": not result.problems,
-                "problems": result.problems,
-            }
-        )
-    elif result.problems:
-        say(f"{key}: {len(result.problems)} problems")
-        for problem in result.problems:
-            say(f"  {problem}")
-    else:
-        say(
-            f"{key}: {result.cases} cases, {result.events} events, chains valid; head {result.head}"
-        )
-    if result.problems:
-        raise typer.Exit(1)
+    verify_one(ctx, key, as_json)

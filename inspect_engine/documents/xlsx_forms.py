@@ -10,6 +10,7 @@ and which sheet is which appendix.
 from __future__ import annotations
 
 import math
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -35,8 +35,11 @@ from inspect_engine.domain.documents.forms import (
     check_rows,
     column_letter,
 )
+from inspect_engine.domain.input_limits import MAX_WORKBOOK_UNPACKED_BYTES
+from inspect_engine.domain.workflow.data_keys import MAX_FORM_ROWS
 from inspect_engine.errors import InputError
 
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 FORMAT_VERSION = 1
 META_SHEET = "inspect-engine"
 META_TITLE = "inspect-engine evidence form"
@@ -237,15 +240,69 @@ class _Meta:
     forms: dict[str, str]  # sheet name -> appendix code
 
 
-def _open(data: bytes, source: str) -> Workbook:
+def _not_a_workbook(exc: Exception, source: str) -> InputError:
+    return InputError(
+        f"not an Excel workbook (.xlsx): {exc}; save the file as Excel Workbook (.xlsx)",
+        source=source,
+    )
+
+
+def _unpacked_size(data: bytes, source: str) -> bool:
+    """Refuse a package that unpacks to more than a form ever does (a zip bomb) before openpyxl
+    reads it into memory; the declared sizes bound what zipfile will unpack. True when a sheet
+    holds a formula (`<f>`), whose computed value the reader must then check."""
     try:
-        return load_workbook(BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as exc:
-        # openpyxl reports a file that is not an .xlsx package in several ways.
-        raise InputError(
-            f"not an Excel workbook (.xlsx): {exc}; save the file as Excel Workbook (.xlsx)",
-            source=source,
-        ) from None
+        with zipfile.ZipFile(BytesIO(data)) as package:
+            total = 0
+            formulas = False
+            for part in package.infolist():
+                total += part.file_size
+                if (
+                    part.file_size > MAX_WORKBOOK_UNPACKED_BYTES
+                    or total > MAX_WORKBOOK_UNPACKED_BYTES
+                ):
+                    raise InputError(
+                        f"{part.filename} is {part.file_size:,} bytes unpacked, more than "
+                        f"{MAX_WORKBOOK_UNPACKED_BYTES:,} for the whole workbook: not a form",
+                        source=source,
+                    )
+                if part.filename.startswith("xl/worksheets/") and not formulas:
+                    xml = package.read(part.filename)
+                    formulas = b"<f>" in xml or b"<f " in xml
+            return formulas
+    except InputError:
+        raise
+    except Exception as exc:  # zipfile and zlib raise many kinds on a broken
+        # package (BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+        raise _not_a_workbook(exc, source) from None
+
+
+def _open(data: bytes, source: str, *, formulas: bool = False) -> Workbook:
+    try:
+        return load_workbook(BytesIO(data), data_only=not formulas)
+    except Exception as exc:  # openpyxl's parsers raise many kinds (lxml's,
+        # zlib's, its own): whatever it is, the file is no workbook openpyxl can read
+        raise _not_a_workbook(exc, source) from None
+
+
+def _uncomputed(data: bytes, source: str, book: Workbook) -> None:
+    """A formula whose value the file does not hold (written by a program that computes
+    nothing) would read as an empty cell: refuse it rather than lose the figure."""
+    with_formulas = _open(data, source, formulas=True)
+    for ws in with_formulas.worksheets:
+        if ws.title == META_SHEET or ws.title not in book.sheetnames:
+            continue
+        values = book[ws.title]
+        for row in ws.iter_rows(min_row=FIRST_ROW):
+            for cell in row:
+                if cell.data_type == "f" and values[cell.coordinate].value is None:
+                    where = column_letter((cell.column or 1) - 1)
+                    raise InputError(
+                        f"sheet {ws.title!r}, row {cell.row}, column {where}: a "
+                        f"formula ({cell.value}) with no computed value: open the workbook in a "
+                        "spreadsheet and save it, or type the value",
+                        source=source,
+                    )
 
 
 def _read_meta(book: Workbook, source: str) -> _Meta:
@@ -265,6 +322,11 @@ def _read_meta(book: Workbook, source: str) -> _Meta:
 def _cell_value(cell: Any, columns: Sequence[Column], index: int) -> CellValue:
     """What the unit entered; a percent cell Excel formatted as % holds 0.85 for 85%."""
     value = cell.value
+    if isinstance(value, str) and "_x" in value:
+        # Excel writes a character XML cannot hold (a control character, a line break pasted
+        # from Word) as _xHHHH_, which openpyxl leaves as it is: read the character, so that
+        # the cell's check sees what the unit typed.
+        value = _OOXML_ESCAPE.sub(lambda m: chr(int(m[1], 16)), value)
     percent = index < len(columns) and columns[index].type == "percent"
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
     if percent and numeric and "%" in str(cell.number_format):
@@ -278,6 +340,7 @@ def read_form(data: bytes, source: str, expected: Sequence[FormSheet]) -> Filled
     naming the file, the sheet, the row and the column, with the count of the others."""
     if not expected:
         raise ValueError("read_form needs the forms the workbook should hold")
+    formulas = _unpacked_size(data, source)
     book = _open(data, source)
     meta = _read_meta(book, source)
     first = expected[0]
@@ -298,6 +361,8 @@ def read_form(data: bytes, source: str, expected: Sequence[FormSheet]) -> Filled
             "import it into that unit's case",
             source=source,
         )
+    if formulas:
+        _uncomputed(data, source, book)
     by_sheet = {s.sheet: s for s in expected}
     problems: list[FormProblem] = []
     filled: list[FilledSheet] = []
@@ -309,6 +374,12 @@ def read_form(data: bytes, source: str, expected: Sequence[FormSheet]) -> Filled
             names = ", ".join(repr(s.sheet) for s in expected)
             raise InputError(
                 f"unknown sheet {ws.title!r}: the forms of {first.unit_code} are {names}",
+                source=source,
+            )
+        if ws.max_row - FIRST_ROW + 1 > MAX_FORM_ROWS:
+            raise InputError(
+                f"sheet {ws.title!r}: {ws.max_row - FIRST_ROW + 1:,} rows, more than "
+                f"{MAX_FORM_ROWS:,} rows a form holds",
                 source=source,
             )
         width = max(ws.max_column, len(sheet.columns))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from inspect_engine.domain.national_days import check_subdivision, national_days
+from inspect_engine.errors import InputError
 
 EXTRA_DAY_OFF_REASON = "Ngày nghỉ bổ sung"
 WEEKEND_REASONS: dict[int, str] = {5: "Thứ Bảy", 6: "Chủ nhật"}
@@ -205,6 +206,19 @@ def _as_date(value: object, what: str) -> date:
     raise TypeError(f"{what} must be a date, got {value!r}")
 
 
+class BadDate(InputError, ValueError):
+    """Text that is not a date, or a range no one means; a ValueError too, so callers that
+    name their own field catch it as before."""
+
+
+# A range of days off or blackout days is a week or a season, never more than a year.
+MAX_RANGE_DAYS = 366
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
 def parse_vn_date(text: str) -> date:
     """ISO `2026-08-22` or Vietnamese day/month/year `22/8/2026`, `22/08/2026`."""
     stripped = text.strip()
@@ -213,19 +227,23 @@ def parse_vn_date(text: str) -> date:
     elif m := _DMY_RE.fullmatch(stripped):
         day, month, year = (int(g) for g in m.groups())
     else:
-        raise ValueError(f"{text!r} is not a date (use 2026-08-22 or 22/8/2026)")
+        raise BadDate(f"{_shown(text)} is not a date (use 2026-08-22 or 22/8/2026)")
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"{text!r} is not a real date") from None
+        raise BadDate(f"{_shown(text)} is not a real date") from None
 
 
 def parse_date_range(text: str) -> list[date]:
-    """One date, or every day of `A..B` (both ends included), in ISO or Vietnamese form."""
+    """One date, or every day of `A..B` (both ends included, at most MAX_RANGE_DAYS), in ISO
+    or Vietnamese form."""
     if ".." not in text:
         return [parse_vn_date(text)]
     first_text, _, last_text = text.partition("..")
     first, last = parse_vn_date(first_text.strip()), parse_vn_date(last_text.strip())
     if last < first:
-        raise ValueError(f"range {text!r} ends before it starts")
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        raise BadDate(f"range {_shown(text)} ends before it starts")
+    days = (last - first).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise BadDate(f"range {_shown(text)} is {days:,} days, more than {MAX_RANGE_DAYS} days")
+    return [first + timedelta(n) for n in range(days)]

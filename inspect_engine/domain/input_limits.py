@@ -7,6 +7,7 @@ line before anything is read into the history.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,20 @@ MAX_ACTOR = 120  # characters: a name or an account
 MAX_PAYLOAD_BYTES = 256 * 1024  # a trigger's data as canonical JSON
 MAX_DEPTH = 16  # nesting of objects and lists in that data
 MAX_TEXT = 64 * 1024  # one text value in it (a page of minutes is ~4 KB)
+
+# Files a user hands the engine, refused before they are read when larger: each is many times
+# the largest real one (Hà Nội's 142 units are 12 KB of CSV, the whole country's ~3,500 units
+# about 300 KB; a campaign file is 10 KB; a definition 12 KB; a filled form 40 KB).
+MAX_UNITS_FILE_BYTES = 16 * 1024 * 1024
+MAX_UNITS = 20_000  # rows of one units file
+MAX_CAMPAIGN_FILE_BYTES = 1024 * 1024
+MAX_WORKFLOW_FILE_BYTES = 1024 * 1024
+MAX_WORKBOOK_BYTES = 10 * 1024 * 1024
+# An edXML reply package carries its attachments in base64: ten forms and scans of 10 MB each.
+MAX_PACKAGE_BYTES = 160 * 1024 * 1024
+MAX_STATUS_FILE_BYTES = 16 * 1024 * 1024  # the document axis's status messages
+# What a workbook unpacks to (an XLSX is a zip: 100 KB can unpack to gigabytes).
+MAX_WORKBOOK_UNPACKED_BYTES = 32 * 1024 * 1024
 
 
 def actor_problem(actor: str) -> str | None:
@@ -60,3 +75,16 @@ def _value_problem(value: Any, where: str, depth: int) -> str | None:
         if problem := _value_problem(inner, inner_where, depth + 1):
             return problem
     return None
+
+
+def normalised(value: Any) -> Any:
+    """`value` with every text in it, keys too, NFC-normalised: `Phụ lục 1` typed with combining
+    marks is the appendix the campaign names. Texts are not trimmed (minutes keep their
+    layout)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, Mapping):
+        return {unicodedata.normalize("NFC", str(k)): normalised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalised(v) for v in value]
+    return value

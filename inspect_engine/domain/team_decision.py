@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from inspect_engine.domain.campaign.model import CampaignSpec, Team
 from inspect_engine.domain.events import GENESIS, ChainLink, as_utc, canonical, chain_problems
-from inspect_engine.domain.text import clean
+from inspect_engine.domain.text import clean, control_character
 from inspect_engine.errors import InputError
 
 LEAD_ROLE = "trưởng đoàn"
@@ -27,9 +27,11 @@ DECISION_ROLES = (LEAD_ROLE, MEMBER_ROLE, SECRETARY_ROLE)
 FIELDS = ("team", "number", "date", "signer", "members", "supersedes")
 # Decree 30/2020/NĐ-CP: the number (a leading zero below 10), the type code QĐ, the issuing
 # body's code (capitals and digits, as in SNV, UBND, TTg; parts joined by "-").
+# A register's numbers restart each year and stay in the thousands: at most six digits.
 _NUMBER_RE = re.compile(
-    r"^(0?[1-9]|[1-9][0-9]*)/QĐ-([A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*)$"
+    r"^(0?[1-9]|[1-9][0-9]{0,5})/QĐ-([A-ZĐ][A-Za-zĐđ0-9]{0,19}(?:-[A-ZĐ][A-Za-zĐđ0-9]{0,19}){0,3})$"
 )
+TEXT_MAX = 200  # a name, a role, a number
 _ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _Fail = Callable[[str, str], InputError]  # builds the error for a field
 
@@ -104,7 +106,11 @@ def _text(data: Mapping[str, Any], key: str, fail: _Fail, within: str = "") -> s
         raise fail(field, f"missing field {key!r}")
     value = data[key]
     if not isinstance(value, str):
-        raise fail(field, f"must be a string, got {value!r}")
+        raise fail(field, f"must be a string, got {str(value)[:40]!r}")
+    if found := control_character(value):
+        raise fail(field, f"control character {found}: type the text plainly")
+    if len(value) > TEXT_MAX:
+        raise fail(field, f"{len(value):,} characters, more than {TEXT_MAX}")
     value = clean(value)
     if not value:
         raise fail(field, "must not be empty")

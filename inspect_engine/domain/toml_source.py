@@ -20,10 +20,15 @@ class TomlSource:
     `teams[1].visits_per_day` was written."""
 
     def __init__(self, text: str, source: str) -> None:
+        text = text.removeprefix("\ufeff")  # a byte order mark, as Notepad writes
         self.text = text
         self.source = source
         try:
             self.data: dict[str, Any] = tomllib.loads(text)
+        except RecursionError:  # tomllib reads nested arrays and tables recursively
+            raise InputError(
+                "not valid TOML: nested deeper than any campaign or form file", source=source
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             # Python < 3.14 only puts the position in the message: "... (at line 2, column 8)".
             where = _POSITION_RE.search(str(exc))

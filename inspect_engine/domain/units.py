@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from inspect_engine.domain.agency_codes import agency_code_problem
-from inspect_engine.domain.text import clean, control_character
+from inspect_engine.domain.input_limits import MAX_UNITS
+from inspect_engine.domain.text import clean, control_character, decode_utf8
 from inspect_engine.errors import InputError
 
 CSV_HEADER = ("code", "name", "kind", "parent_code", "sectors", "area")
@@ -24,6 +25,12 @@ ADDRESS = "address"
 AGENCY_CODE = "agency_code"  # mã định danh on the document axis (domain/agency_codes.py)
 OPTIONAL_COLUMNS = (ADDRESS, AGENCY_CODE)
 ADDRESS_MAX = 300
+# The longest Vietnamese unit name is under 120 characters ("Ban Quản lý các khu công nghệ cao
+# và khu công nghiệp thành phố ..."); a sector or an area label under 80; a unit leads a
+# handful of sectors.
+NAME_MAX = 255
+LABEL_MAX = 200
+MAX_SECTORS = 30
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
 
@@ -51,7 +58,7 @@ def parse_units_csv(
     `existing_parents` maps the codes already stored to their parent codes, so that a row may
     name a stored unit as parent and so that cycles through stored units are caught.
     """
-    text = _decode(data, source)
+    text = decode_utf8(data, source)
     kinds = set(known_kinds)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
@@ -70,9 +77,15 @@ def parse_units_csv(
             source=source,
             line=1,
         )
+    rows = list(_rows(reader, source))
+    if len(rows) > MAX_UNITS:
+        raise InputError(
+            f"more than {MAX_UNITS:,} units in one file: split it", source=source,
+            line=rows[MAX_UNITS][0],
+        )  # fmt: skip
     units: dict[str, Unit] = {}
     lines: dict[str, int] = {}
-    for line, row in _rows(reader, source):
+    for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         unit = _parse_row(row, source, line, kinds, extra)
@@ -114,20 +127,6 @@ def _rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, row
 
 
-def _decode(data: bytes, source: str) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save the file as UTF-8",
-            source=source,
-            line=line,
-        ) from None
-    return text.removeprefix("\ufeff")
-
-
 def _parse_row(
     row: list[str], source: str, line: int, kinds: set[str], extra: tuple[str, ...]
 ) -> Unit:
@@ -150,6 +149,10 @@ def _parse_row(
         raise bad("code", f"code {code!r} must be 1-40 letters, digits, '.', '_' or '-'")
     if not name:
         raise bad("name", "name is empty")
+    if len(name) > NAME_MAX:
+        raise bad("name", f"name is {len(name)} characters, more than {NAME_MAX}")
+    if len(area) > LABEL_MAX:
+        raise bad("area", f"area is {len(area)} characters, more than {LABEL_MAX}")
     if kind not in kinds:
         raise bad("kind", f"unknown kind {kind!r}; known kinds: {', '.join(sorted(kinds))}")
     if parent == code:
@@ -159,6 +162,10 @@ def _parse_row(
     if agency_code and (problem := agency_code_problem(agency_code)):
         raise bad(AGENCY_CODE, problem)
     sector_list = tuple(s for s in (clean(p) for p in sectors.split(";")) if s) if sectors else ()
+    if len(sector_list) > MAX_SECTORS:
+        raise bad("sectors", f"{len(sector_list)} sectors, more than {MAX_SECTORS}")
+    if long := next((s for s in sector_list if len(s) > LABEL_MAX), None):
+        raise bad("sectors", f"a sector is {len(long)} characters, more than {LABEL_MAX}")
     return Unit(code, name, kind, parent or None, sector_list, area, address, agency_code)
 
 

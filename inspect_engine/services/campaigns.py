@@ -13,6 +13,8 @@ from sqlmodel import Session, col, func, select
 from inspect_engine.domain.campaign.appendices import UnitAppendices, appendices_for
 from inspect_engine.domain.campaign.model import CampaignSpec, check_against_registry
 from inspect_engine.domain.campaign.toml_reader import parse_campaign
+from inspect_engine.domain.input_limits import MAX_CAMPAIGN_FILE_BYTES
+from inspect_engine.domain.text import decode_utf8
 from inspect_engine.domain.toml_source import TomlSource
 from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services import workflows
@@ -43,12 +45,7 @@ class TargetAppendices:
 
 
 def read_campaign_file(path: Path) -> tuple[CampaignSpec, TomlSource]:
-    data = read_file(path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError("not UTF-8; save the file as UTF-8", source=str(path), line=line) from None
+    text = decode_utf8(read_file(path, max_bytes=MAX_CAMPAIGN_FILE_BYTES), str(path))
     toml = TomlSource(text, str(path))
     return parse_campaign(text, str(path)), toml
 

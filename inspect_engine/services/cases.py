@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inspect_engine.domain.deadlines import changes_of
 from inspect_engine.domain.events import OPEN_TRIGGER, Event, as_utc, seal
-from inspect_engine.domain.input_limits import actor_problem, payload_problem
+from inspect_engine.domain.input_limits import actor_problem, normalised, payload_problem
 from inspect_engine.domain.verification import SEAL_CAMPAIGN, SEAL_WORKFLOW, campaign_seal
 from inspect_engine.domain.workflow.machine import (
     CaseModel,
@@ -34,7 +34,7 @@ from inspect_engine.domain.workflow.model import (
     WorkflowDefinition,
 )
 from inspect_engine.domain.workflow.rules import GuardContext
-from inspect_engine.errors import ConflictError, InputError, NotFound
+from inspect_engine.errors import ConflictError, DataError, InputError, NotFound
 from inspect_engine.services import workflows
 from inspect_engine.services.case_facts import effects_of, load_case_facts
 from inspect_engine.services.clock import Clock, shown, utc_now
@@ -215,9 +215,10 @@ def apply_request(
         raise InputError(problem, field="--actor")
     payload = dict(request.payload or {})
     if problem := payload_problem(payload):
-        raise InputError(problem, field="data")
+        raise DataError(problem, field="data")
+    payload = normalised(payload)
     if ASSESSED in payload:
-        raise InputError(f"{ASSESSED!r} is recorded by the engine: leave it out of the data")
+        raise DataError(f"{ASSESSED!r} is recorded by the engine: leave it out of the data")
     check_role(defn, request.trigger, request.role)
     at = _check_time(store, head, request, now)
     guarded = needs_history(defn, request.trigger, head.state)
@@ -353,7 +354,8 @@ def advance_all(
             try:
                 results.append(apply_request(store, batch, defn, head, request, now))
             except InputError as exc:
-                raise InputError(f"case {head.id} ({head.unit_code}): {exc}") from None
+                kind = DataError if isinstance(exc, DataError) else InputError
+                raise kind(f"case {head.id} ({head.unit_code}): {exc}") from None
             if progress:
                 progress(i, len(heads))
         try:

@@ -20,6 +20,8 @@ from inspect_engine.domain.documents.forms import (
     form_sheet,
     parse_forms,
 )
+from inspect_engine.domain.input_limits import MAX_CAMPAIGN_FILE_BYTES, MAX_WORKBOOK_BYTES
+from inspect_engine.domain.text import decode_utf8
 from inspect_engine.domain.workflow.inspection_rules import SUBMISSION_TRIGGER
 from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services.campaigns import load_campaign
@@ -83,12 +85,7 @@ class EvidenceImport:
 def load_forms(templates_dir: Path) -> dict[str, FormDef]:
     """The form definitions of a template folder, by appendix code."""
     path = templates_dir / FORMS_FILE
-    data = read_file(path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError("not UTF-8; save the file as UTF-8", source=str(path), line=line) from None
+    text = decode_utf8(read_file(path, max_bytes=MAX_CAMPAIGN_FILE_BYTES), str(path))
     return parse_forms(text, str(path))
 
 
@@ -204,7 +201,9 @@ def import_evidence(
     `actor` defaults to the unit's code when the unit itself (`role` "unit") delivers;
     `received_on` to today in Vietnam; `figures_as_of` is the day the figures are counted up
     to, when the unit says."""
-    filled = read_filled_forms(uow, case_id, read_file(path), str(path), templates_dir)
+    filled = read_filled_forms(
+        uow, case_id, read_file(path, max_bytes=MAX_WORKBOOK_BYTES), str(path), templates_dir
+    )
     if actor is None:
         if role != "unit":
             raise InputError(f"say who records it as {role}", field="--actor")

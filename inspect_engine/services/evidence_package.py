@@ -21,6 +21,7 @@ from inspect_engine.documents.edxml_xml import read_package
 from inspect_engine.documents.xlsx_forms import read_form
 from inspect_engine.domain.documents.edxml import XLSX, Attachment, Package
 from inspect_engine.domain.documents.forms import FilledForm
+from inspect_engine.domain.input_limits import MAX_PACKAGE_BYTES
 from inspect_engine.errors import InputError
 from inspect_engine.services.case_facts import campaign_spec
 from inspect_engine.services.clock import Clock, utc_now
@@ -57,7 +58,7 @@ def import_package(
     clock: Clock = utc_now,
 ) -> PackageImport:
     """Read the reply package at `path` and record its forms in the case it answers."""
-    data = read_file(path)
+    data = read_file(path, max_bytes=MAX_PACKAGE_BYTES)
     source = str(path)
     package = read_package(data, source)
     with uow:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from inspect_engine.domain.events import as_utc
+from inspect_engine.domain.input_limits import actor_problem
 from inspect_engine.domain.team_decision import (
     DecisionRecord,
     TeamDecision,
@@ -80,9 +81,9 @@ def record_decision(
 ) -> TeamDecision:
     """Check a decision against the campaign and the decisions already recorded, and append it
     to the campaign's chain, in one transaction. `source` names the file errors point at."""
+    if problem := actor_problem(actor):
+        raise InputError(problem, field="--actor")
     recorded_by = clean(actor)
-    if not recorded_by:
-        raise InputError("must not be empty", field="--actor")
     with uow:
         # The lock first: what is read below is then what the append links after.
         EventStore(uow.connection).lock_campaign(key)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from inspect_engine.domain.input_limits import MAX_UNITS_FILE_BYTES
 from inspect_engine.domain.text import clean
 from inspect_engine.domain.units import CODE_RE, Unit, parse_units_csv
 from inspect_engine.errors import InputError
@@ -27,8 +28,15 @@ class ImportReport:
         return self.created + self.updated + self.unchanged
 
 
-def read_file(path: Path) -> bytes:
+def read_file(path: Path, *, max_bytes: int) -> bytes:
+    """A file's bytes; one larger than `max_bytes` (domain/input_limits.py) is refused unread."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                f"the file is {size:,} bytes, more than {max_bytes:,}: is it the right file?",
+                source=str(path),
+            )
         return path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", source=str(path)) from None
@@ -36,7 +44,7 @@ def read_file(path: Path) -> bytes:
 
 def import_units(uow: UnitOfWork, path: Path, *, clock: Clock = utc_now) -> ImportReport:
     """Validate the whole file, then upsert every unit by code in one transaction."""
-    data = read_file(path)
+    data = read_file(path, max_bytes=MAX_UNITS_FILE_BYTES)
     with uow:
         report = _upsert(uow.session, data, str(path), clock())
         uow.commit()

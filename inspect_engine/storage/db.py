@@ -78,7 +78,12 @@ def current_revision(engine: Engine) -> str | None:
             rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             return None if rev is None else str(rev)
     except DatabaseError as exc:
-        raise InputError(f"cannot open database: {exc.orig}", field="--db") from None
+        where = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        raise InputError(
+            f"cannot open database: {exc.orig}",
+            source=where or engine.url.render_as_string(hide_password=True),
+            field="--db",
+        ) from None
 
 
 def head_revision() -> str:

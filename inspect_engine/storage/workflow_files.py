@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from inspect_engine.domain.input_limits import MAX_WORKFLOW_FILE_BYTES
+from inspect_engine.domain.text import decode_utf8
 from inspect_engine.domain.workflow.model import WorkflowDefinition, WorkflowDefinitionError
 from inspect_engine.domain.workflow.yaml_loader import parse_definition
-from inspect_engine.errors import NotFound
+from inspect_engine.errors import InputError, NotFound
 from inspect_engine.settings import data_dir
 
 _FILE_RE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
@@ -22,13 +24,21 @@ _FILE_RE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
 def load_definition(path: Path) -> WorkflowDefinition:
     """Read and check a definition file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise WorkflowDefinitionError("not UTF-8 text", source=str(path)) from None
+        size = Path(path).stat().st_size
+        if size > MAX_WORKFLOW_FILE_BYTES:
+            raise WorkflowDefinitionError(
+                f"the file is {size:,} bytes, more than a definition's {MAX_WORKFLOW_FILE_BYTES:,}",
+                source=str(path),
+            )
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise WorkflowDefinitionError(
             f"cannot read the file: {exc.strerror}", source=str(path)
         ) from None
+    try:
+        text = decode_utf8(data, str(path))
+    except InputError as exc:  # said as a definition's mistake, as every other one
+        raise WorkflowDefinitionError(exc.detail, source=exc.source, line=exc.line) from None
     return replace(parse_definition(text, str(path)), source_path=str(path))
 
 

@@ -50,6 +50,9 @@ MAX_VISITS_PER_DAY = 20
 MAX_LEAD_DAYS = 60
 MAX_REMEDIATION_DAYS = 250
 MAX_RESERVE_WEEKS = 20
+# One text of the file: a title, a name, an appendix's contents (the longest, a paragraph, is
+# ~300 characters).
+MAX_TEXT = 4_000
 
 # How a TOML value's expected type is named in an error message.
 _KIND_NAMES: dict[type, str] = {
@@ -108,6 +111,8 @@ class _Reader:
         if isinstance(value, str):
             if found := control_character(value, multiline=True):
                 raise self.fail(where, f"control character {found}: type the text plainly")
+            if len(value) > MAX_TEXT:
+                raise self.fail(where, f"{len(value):,} characters, more than {MAX_TEXT:,}")
             value = clean(value)
         return value  # type: ignore[no-any-return]
 

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from inspect_engine.domain.calendar import parse_vn_date
-from inspect_engine.domain.text import clean
+from inspect_engine.domain.text import clean, control_character
+from inspect_engine.domain.workflow.data_keys import PARAGRAPH_CHARS
 
 FigureValue = str | int | float
 # What a reader hands over for a cell: openpyxl's value types (time and bool included).
@@ -131,4 +132,14 @@ def to_value(
         return to_date(value)
     if kind == "choice":
         return to_choice(value, choices)
-    return as_text(value), None
+    return to_text(value)
+
+
+def to_text(value: CellValue) -> tuple[str | None, str | None]:
+    """Text as typed: no control characters, at most a trigger's paragraph."""
+    text = as_text(value)
+    if found := control_character(text, multiline=True):
+        return None, f"control character {found}: type the text plainly"
+    if len(text) > PARAGRAPH_CHARS:
+        return None, f"{len(text):,} characters, more than {PARAGRAPH_CHARS:,}"
+    return text, None

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from inspect_engine.domain.text import clean, control_character
 from inspect_engine.domain.workflow.model import (
     DeadlineDef,
     EffectCall,
@@ -72,6 +73,8 @@ def parse_deadlines(
         label = item.get("label", "")
         if not isinstance(label, str):
             raise doc.fail(f"{path}.label", f"{path}.label must be a string")
+        if found := control_character(label.strip()):
+            raise doc.fail(f"{path}.label", f"{path}.label has a control character {found}")
         actions = item["on_due"]
         if not isinstance(actions, list) or not actions:
             raise doc.fail(f"{path}.on_due", f"{path}.on_due must be a non-empty list of actions")
@@ -80,7 +83,7 @@ def parse_deadlines(
         )
         if sum(c.effect == "trigger" for c in calls) > 1:
             raise doc.fail(f"{path}.on_due", "a deadline may fire one trigger, not several")
-        out.append(DeadlineDef(name, calls, label.strip()))
+        out.append(DeadlineDef(name, calls, clean(label)))
     return tuple(out)
 
 

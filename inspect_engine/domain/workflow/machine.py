@@ -13,11 +13,13 @@ before, exit, enter, after, finalize): 0.5 us a fire instead of 8 (bench/transit
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from transitions import EventData, Machine
 
+from inspect_engine.domain.workflow.data_keys import schema_for
 from inspect_engine.domain.workflow.model import TransitionDef, WorkflowDefinition
 from inspect_engine.domain.workflow.rules import (
     ASSESSMENTS,
@@ -30,7 +32,7 @@ from inspect_engine.domain.workflow.rules import (
     Guard,
     GuardContext,
 )
-from inspect_engine.errors import InputError
+from inspect_engine.errors import DataError, InputError
 
 
 class IllegalTrigger(InputError):
@@ -45,12 +47,23 @@ class RoleNotAllowed(InputError):
     """The actor's role may not fire this trigger (or is not a role at all)."""
 
 
-class MissingData(InputError):
-    """The data given with a trigger lacks what the transition requires."""
+class MissingData(DataError):
+    """The data given with a trigger lacks what the transition requires, or has keys or values
+    its schema does not allow."""
 
     def __init__(self, message: str, problems: list[str], **where: Any) -> None:
         self.problems = problems
         super().__init__(message, **where)
+
+
+# A list of problems is one line: past this many, the rest are counted, not shown.
+SHOWN_PROBLEMS = 10
+
+
+def _listed(problems: list[str]) -> str:
+    shown = "; ".join(problems[:SHOWN_PROBLEMS])
+    more = len(problems) - SHOWN_PROBLEMS
+    return f"{shown}; and {more} more" if more > 0 else shown
 
 
 @dataclass
@@ -291,13 +304,36 @@ def check_role(defn: WorkflowDefinition, trigger: str, role: str) -> None:
 def check_requirements(
     defn: WorkflowDefinition, transition: TransitionDef, ctx: GuardContext
 ) -> dict[str, Any]:
-    """Refuse data that lacks what `transition` requires, listing every problem; return what
-    the engine assesses of the data (recorded in the event as `assessed`)."""
+    """Refuse data that does not fit `transition`'s schema (data_keys.py: a key it does not
+    take, a value of the wrong shape or size) or lacks what it requires, listing every
+    problem; return what the engine assesses of the data (recorded in the event as
+    `assessed`)."""
+    check_data(defn, transition, ctx.payload)
     problems = [p for name in transition.requires for p in REQUIREMENTS[name](ctx)]
     if problems:
-        raise MissingData(f"{transition.trigger} needs data: {'; '.join(problems)}", problems)
+        raise MissingData(f"{transition.trigger} needs data: {_listed(problems)}", problems)
     assessed: dict[str, Any] = {}
     for name in transition.requires:
         if name in ASSESSMENTS:
             assessed.update(ASSESSMENTS[name](ctx))
     return assessed
+
+
+def check_data(
+    defn: WorkflowDefinition, transition: TransitionDef, payload: Mapping[str, Any]
+) -> None:
+    """Refuse a key `transition` does not take, then every value that does not fit its shape."""
+    schema = schema_for(defn, transition)
+    unknown = schema.unknown(payload)
+    if unknown:
+        key = unknown[0]
+        problem = f"{key!r} is not data {transition.trigger} takes{schema.hint(key)}"
+        raise MissingData(
+            f"{transition.trigger} does not take {key!r}{schema.hint(key)}; "
+            f"it takes: {', '.join(schema.keys)}",
+            [problem],
+            field=f"data.{key}",
+        )
+    problems = schema.problems(payload)
+    if problems:
+        raise MissingData(f"{transition.trigger} needs data: {_listed(problems)}", problems)

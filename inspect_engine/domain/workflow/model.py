@@ -94,6 +94,7 @@ class TransitionDef:
     requires: tuple[str, ...] = ()
     label: str = ""
     effects: tuple[EffectCall, ...] = ()  # queued when it fires, before the dest's on_enter
+    accepts: tuple[str, ...] = ()  # optional data keys beyond its requirements' (data_keys.py)
 
     def dest_from(self, source: str) -> str:
         """The state a case is in after this transition fires from `source`."""
@@ -237,6 +238,7 @@ class WorkflowDefinition:
                     if t.effects
                     else {}
                 )
+                | ({"accepts": list(t.accepts)} if t.accepts else {})
                 for t in self.transitions
             ],
         } | (

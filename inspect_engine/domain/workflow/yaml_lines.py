@@ -39,8 +39,25 @@ def child_path(path: str, key: object) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def _index_lines(node: yaml.Node, path: str, lines: dict[str, int], source: str) -> None:
-    """Record each path's line; refuse a key written twice (YAML would keep the last silently)."""
+def _index_lines(
+    node: yaml.Node,
+    path: str,
+    lines: dict[str, int],
+    source: str,
+    seen_nodes: set[int],
+    written_on: int = 1,
+) -> None:
+    """Record each path's line; refuse a key written twice (YAML would keep the last silently)
+    and an alias (`*name`): a definition has no use for one, and nine nested aliases of nine
+    items each ("billion laughs") stand for a billion values."""
+    if id(node) in seen_nodes:
+        raise WorkflowDefinitionError(
+            "YAML aliases (*name) are not allowed in a definition: write the value out",
+            source=source,
+            line=written_on,  # an alias's node is its anchor's, which says where the anchor is
+            field=path or None,
+        )
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -53,12 +70,12 @@ def _index_lines(node: yaml.Node, path: str, lines: dict[str, int], source: str)
                 )
             seen.add(key)
             lines.setdefault(sub, key_node.start_mark.line + 1)
-            _index_lines(value_node, sub, lines, source)
+            _index_lines(value_node, sub, lines, source, seen_nodes, key_node.start_mark.line + 1)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             child = child_path(path, i)
             lines.setdefault(child, item.start_mark.line + 1)
-            _index_lines(item, child, lines, source)
+            _index_lines(item, child, lines, source, seen_nodes, node.start_mark.line + 1)
 
 
 class _Loader(_BaseLoader):
@@ -75,12 +92,12 @@ _Loader.add_constructor("tag:yaml.org,2002:value", _plain_scalar)
 
 
 def read_yaml(text: str, source: str) -> Doc:
-    loader = _Loader(text)
+    loader = _Loader(text.removeprefix("\ufeff"))
     try:
         node = loader.get_single_node()
         lines: dict[str, int] = {}
         if node is not None:
-            _index_lines(node, "", lines, source)
+            _index_lines(node, "", lines, source, set())
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -91,6 +108,10 @@ def read_yaml(text: str, source: str) -> Doc:
         ) from None
     except yaml.YAMLError as exc:
         raise WorkflowDefinitionError(f"not valid YAML: {exc}", source=source) from None
+    except RecursionError:  # PyYAML without libyaml composes nested values recursively
+        raise WorkflowDefinitionError(
+            "not valid YAML: nested deeper than any definition", source=source
+        ) from None
     finally:
         loader.dispose()
     return Doc(data, lines, source)

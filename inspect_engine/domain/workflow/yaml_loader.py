@@ -12,6 +12,8 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from inspect_engine.domain.text import clean, control_character
+from inspect_engine.domain.workflow.data_keys import OPTIONAL_DATA, REQUIREMENT_DATA
 from inspect_engine.domain.workflow.firing import parse_deadlines
 from inspect_engine.domain.workflow.model import (
     ANY_SOURCE,
@@ -46,8 +48,10 @@ _TOP_KEYS = (
 _STATE_KEYS = (("name",), ("on_enter", "label", "planning"))
 _TRANSITION_KEYS = (
     ("trigger", "source", "dest", "roles"),
-    ("guards", "requires", "label", "effects"),
+    ("guards", "requires", "label", "effects", "accepts"),
 )
+MAX_VERSION = 999  # a workflow gets a version a year at most
+MAX_LABEL = 500  # characters of a title or a label (the longest shipped is ~80)
 _FIRING_ROLES = tuple(role for role in ROLES if role not in READ_ONLY_ROLES)
 
 
@@ -96,9 +100,14 @@ def _ident(doc: Doc, value: Any, path: str, what: str) -> str:
 
 
 def _text(doc: Doc, value: Any, path: str) -> str:
+    """A title or label: one line of plain text, NFC-normalised (they are shown and printed)."""
     if not isinstance(value, str) or not value.strip():
         raise doc.fail(path, f"{path} must be a non-empty string")
-    return value.strip()
+    if found := control_character(value.strip()):
+        raise doc.fail(path, f"{path} has a control character {found}: type the text plainly")
+    if len(value) > MAX_LABEL:
+        raise doc.fail(path, f"{path} is {len(value):,} characters, more than {MAX_LABEL}")
+    return clean(value)
 
 
 def _known(doc: Doc, value: Any, path: str, what: str, known: Sequence[str]) -> str:
@@ -117,8 +126,10 @@ def _parse_header(doc: Doc, top: dict[Any, Any]) -> tuple[str, int, str]:
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise doc.fail("name", f"name {name!r} must be lower-case letters, digits, '-' or '_'")
     version = top["version"]
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise doc.fail("version", f"version {version!r} must be a positive whole number")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
+        raise doc.fail(
+            "version", f"version {version!r} must be a positive whole number, at most {MAX_VERSION}"
+        )
     title = _text(doc, top["title"], "title") if "title" in top else ""
     return name, version, title
 
@@ -267,16 +278,36 @@ def _parse_transition(
     if dest != SAME_STATE:
         dest = _known(doc, dest, f"{path}.dest", "state", names)
     effects = _list(doc, item.get("effects", []), f"{path}.effects")
+    requires = _parse_names(doc, item, "requires", path, "requirement", list(REQUIREMENTS))
     return TransitionDef(
         trigger=trigger,
         sources=sources,
         dest=dest,
         roles=_parse_roles(doc, item["roles"], f"{path}.roles"),
         guards=_parse_names(doc, item, "guards", path, "guard", list(GUARDS)),
-        requires=_parse_names(doc, item, "requires", path, "requirement", list(REQUIREMENTS)),
+        requires=requires,
         label=_text(doc, item["label"], f"{path}.label") if "label" in item else "",
         effects=tuple(_parse_effect(doc, e, f"{path}.effects[{j}]") for j, e in enumerate(effects)),
+        accepts=_parse_accepts(doc, item, path, requires),
     )
+
+
+def _parse_accepts(
+    doc: Doc, item: dict[Any, Any], path: str, requires: Sequence[str]
+) -> tuple[str, ...]:
+    """The optional data keys a transition takes beyond its requirements' (each shape declared
+    in data_keys.OPTIONAL_DATA); a key a requirement already takes is not listed again."""
+    keys = _parse_names(doc, item, "accepts", path, "data key", list(OPTIONAL_DATA))
+    seen: dict[str, int] = {}
+    for j, key in enumerate(keys):
+        where = f"{path}.accepts[{j}]"
+        if key in seen:
+            raise doc.fail(where, f"data key {key!r} is listed twice")
+        seen[key] = j
+        owner = next((r for r in requires if key in REQUIREMENT_DATA[r].keys), None)
+        if owner is not None:
+            raise doc.fail(where, f"data key {key!r} is already taken by requirement {owner!r}")
+    return keys
 
 
 def _parse_transitions(

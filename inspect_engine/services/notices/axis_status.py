@@ -18,7 +18,7 @@ from typing import Any
 from inspect_engine.documents.edxml_xml import read_statuses
 from inspect_engine.domain.documents.edxml import Status
 from inspect_engine.domain.events import Event
-from inspect_engine.domain.input_limits import actor_problem, payload_problem
+from inspect_engine.domain.input_limits import MAX_STATUS_FILE_BYTES, actor_problem, payload_problem
 from inspect_engine.domain.workflow.model import AXIS_STATUS_TRIGGER
 from inspect_engine.errors import InputError
 from inspect_engine.services.cases import Batch
@@ -115,7 +115,7 @@ def import_statuses(
 
 
 def _statuses(path: Path) -> list[Status]:
-    return read_statuses(read_file(path), str(path))
+    return read_statuses(read_file(path, max_bytes=MAX_STATUS_FILE_BYTES), str(path))
 
 
 def _check_sender(

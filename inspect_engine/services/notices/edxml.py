@@ -27,8 +27,8 @@ from inspect_engine.domain.events import Event
 from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services.campaigns import load_campaign
 from inspect_engine.services.notices import rendering
+from inspect_engine.services.notices.file_names import folder_name
 from inspect_engine.services.notices.issuing import ISSUE_TRIGGER
-from inspect_engine.services.notices.package import folder_name
 from inspect_engine.services.notices.records import file_stem, slug
 from inspect_engine.storage.document_store import ISSUED, DocumentRecord, DocumentStore
 from inspect_engine.storage.event_store import EventStore

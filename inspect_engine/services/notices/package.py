@@ -14,20 +14,13 @@ from typing import TYPE_CHECKING, Any
 from inspect_engine.domain.text import spreadsheet_cell
 from inspect_engine.errors import InputError
 from inspect_engine.services.notices import rendering
-from inspect_engine.services.notices.records import file_stem, slug
+from inspect_engine.services.notices.file_names import file_stem, folder_name, slug
 from inspect_engine.storage.document_store import DocumentRecord
 
 if TYPE_CHECKING:
     from inspect_engine.services.signing.prepare import Signing
 
 INDEX = "danh-sach-van-ban.csv"
-
-
-def folder_name(unit_code: str | None, unit_name: str | None) -> str:
-    """`STP_So-Tu-phap`; the campaign's own documents (team decisions) go in `_chien-dich`."""
-    if unit_code is None:
-        return "_chien-dich"
-    return f"{slug(unit_code)}_{slug(unit_name or '')}".rstrip("_")
 
 
 def jobs_for(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -12,6 +10,10 @@ from inspect_engine.domain.documents.kinds import KINDS
 from inspect_engine.domain.documents.letter import Letter
 from inspect_engine.errors import InputError, NotFound
 from inspect_engine.services.clock import Clock, utc_now
+
+# Re-exported: other modules have long imported the file names from here.
+from inspect_engine.services.notices.file_names import file_stem as file_stem
+from inspect_engine.services.notices.file_names import slug as slug
 from inspect_engine.services.notices.issuing import content_hash, record_in_case
 from inspect_engine.storage.document_store import DocumentRecord, DocumentStore
 from inspect_engine.storage.event_store import EventStore
@@ -119,20 +121,6 @@ def _filled(value: Any, blanks: dict[str, str]) -> Any:
     if isinstance(value, dict):
         return {k: _filled(v, blanks) for k, v in value.items()}
     return value
-
-
-def slug(text: str) -> str:
-    """ASCII for file names a document system accepts: `Sở Tư pháp` -> `So-Tu-phap`."""
-    text = text.replace("Đ", "D").replace("đ", "d")
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
-
-
-def file_stem(record: DocumentRecord) -> str:
-    """`2026-08-05_05-TB-SNV_thong-bao-kiem-tra`: date, number and kind, sortable."""
-    day = record.issued_on.isoformat() if record.issued_on else "chua-so"
-    number = slug(record.number) if record.number else f"id{record.id}"
-    return f"{day}_{number}_{record.kind}"
 
 
 def case_units(uow: UnitOfWork, key: str) -> dict[int, tuple[str, str]]:

@@ -12,10 +12,10 @@ from inspect_engine.domain import submissions
 from inspect_engine.domain.campaign.appendices import appendices_for
 from inspect_engine.domain.documents.kinds import KINDS
 from inspect_engine.domain.events import Event, as_utc
+from inspect_engine.domain.vn_labels import DEADLINE_NAMES, STATE_NAMES
 from inspect_engine.errors import NotFound
 from inspect_engine.services import workflows
 from inspect_engine.services.case_facts import campaign_spec, db_date
-from inspect_engine.services.reporting.board import DEADLINE_NAMES, STATE_NAMES
 from inspect_engine.settings import DISPLAY_TZ
 from inspect_engine.storage.deadline_store import DeadlineStore
 from inspect_engine.storage.document_store import DocumentRecord, DocumentStore

@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import text
 
 from inspect_engine.domain import submissions
+from inspect_engine.domain.vn_labels import STATE_NAMES
 from inspect_engine.errors import NotFound
 from inspect_engine.services import workflows
 from inspect_engine.services.cases import Advanced, Request, advance
 from inspect_engine.services.clock import Clock, utc_now
 from inspect_engine.services.notices import issuing, reminders
-from inspect_engine.services.reporting.board import STATE_NAMES
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.uow import UnitOfWork
 

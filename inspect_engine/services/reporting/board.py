@@ -18,6 +18,7 @@ from inspect_engine.documents.charts import CHARTS, TITLES, render_chart
 from inspect_engine.domain.documents.kinds import KINDS
 from inspect_engine.domain.events import as_utc
 from inspect_engine.domain.reporting.chart_data import chart_data
+from inspect_engine.domain.vn_labels import DEADLINE_NAMES, STATE_NAMES
 from inspect_engine.errors import InputError
 from inspect_engine.services import workflows
 from inspect_engine.services.case_facts import campaign_spec, db_date
@@ -28,27 +29,6 @@ from inspect_engine.storage.deadline_store import DeadlineStore
 from inspect_engine.storage.document_store import DocumentStore
 from inspect_engine.storage.event_store import EventStore
 from inspect_engine.storage.uow import UnitOfWork
-
-# Short names for the board's chips and filters; the definition's label is the tooltip.
-STATE_NAMES = {
-    "planned": "Đã lên kế hoạch",
-    "announced": "Đã thông báo",
-    "submission_late": "Quá hạn nộp",
-    "submitted": "Đã nộp đủ",
-    "visited": "Đã làm việc",
-    "findings_drafted": "Dự thảo kết quả",
-    "remediation": "Đang khắc phục",
-    "reinspection": "Chờ tái kiểm tra",
-    "closed": "Đã kết thúc",
-    "cancelled": "Đã hủy",
-}
-DEADLINE_NAMES = {
-    "submission_due": "Hạn nộp báo cáo, phụ lục",
-    "visit": "Ngày làm việc tại đơn vị",
-    "remediation_report_due": "Hạn báo cáo khắc phục",
-    "reinspection_visit": "Ngày tái kiểm tra",
-    "evidence_due": "Hạn nộp hồ sơ",
-}
 
 
 def _local(moment: datetime) -> datetime:
