@@ -36,10 +36,14 @@ typecheck: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev browser softhsm  ## every test, the slow ones too
 	$(BIN)/pytest --run-slow
 
-browser:  ## Debian's chromium and chromedriver for the browser tests, installed when missing
-	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
-	  echo "installing chromium and chromium-driver (apt-get)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+# Liberation 2 draws every Vietnamese letter; Debian's Liberation 1.07 (chromium's own
+# dependency) lacks some (ụ, ự...), which chromium then takes from DejaVu Sans.
+LIBERATION2 := /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
+
+browser:  ## Debian's chromium, chromedriver and Liberation 2 fonts for the browser tests, installed when missing
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ] || [ ! -e $(LIBERATION2) ]; then \
+	  echo "installing chromium, chromium-driver and fonts-liberation2 (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-liberation2; \
 	fi
 
 softhsm:  ## Debian's SoftHSM: the token the PKCS#11 signing test signs with, installed when missing

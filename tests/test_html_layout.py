@@ -175,6 +175,11 @@ def _print_to_pdf(page: str, folder: Path) -> Path:
     return pdf
 
 
+def _bare(text: str) -> str:
+    """The ASCII letters and digits of `text`: what survives any split of its diacritics."""
+    return "".join(c for c in text if c.isascii() and c.isalnum())
+
+
 @pytest.mark.browser
 def test_printed_by_chromium_on_a4_each_appendix_on_a_new_page(tmp_path: Path) -> None:
     wide = Table((tuple(f"Cột {i}" for i in range(8)), tuple(str(i) for i in range(8))), (1,) * 8)
@@ -183,9 +188,12 @@ def test_printed_by_chromium_on_a4_each_appendix_on_a_new_page(tmp_path: Path) -
     letter = dataclasses.replace(base, appendices=(*base.appendices, extra))
     with pdfplumber.open(_print_to_pdf(render_html(letter), tmp_path)) as pdf:
         pages = pdf.pages
-        starts = [pg.extract_text().split("\n")[0].strip() for pg in pages]
-        labels = [a.label for a in letter.appendices]
-        begun = [next(i for i, s in enumerate(starts) if s == label) for label in labels]
+        # A page's first line, its letters only: pdfplumber may set a raised diacritic of
+        # Chromium's text apart on a line of its own ("ụ ụ" over "Ph l c I").
+        lines = [pg.extract_text().split("\n") for pg in pages]
+        starts = [{_bare(ls[0]), _bare(" ".join(ls[:2]))} for ls in lines]
+        labels = [_bare(a.label) for a in letter.appendices]
+        begun = [next(i for i, s in enumerate(starts) if label in s) for label in labels]
         assert begun == sorted(begun) and begun[0] >= 1, f"each appendix starts a page: {starts}"
         for index, pg in enumerate(pages):
             landscape = index == begun[-1]
