@@ -338,13 +338,13 @@ class Load:
             who = rng.choice((*INSPECTORS, case.lead))
             role = "team_lead" if who == case.lead else "inspector"
             minutes = self.minutes(case, worked)
-            if rng.random() < 0.7:
+            if rng.random() < 0.5:
                 return cases.Request("reinspect_pass", who, role, minutes)
             return cases.Request(
                 "reinspect_fail",
                 who,
                 role,
-                {**minutes, "findings": self.findings(shortcoming=True)},
+                {**minutes, "findings": self.findings()},
             )
         return None
 
@@ -359,12 +359,15 @@ class Load:
             }
         }
 
-    def findings(self, *, shortcoming: bool = False) -> list[dict[str, Any]]:
+    def findings(self) -> list[dict[str, Any]]:
+        """Draft findings with a shortcoming at least, most of them to be re-inspected: cases
+        go round remediation and re-inspection, so that the campaign is still busy at the end
+        of the run (the 141 cases closed within 45 s when most had none)."""
         out: list[dict[str, Any]] = []
         for area in self.spec.content_areas[:3]:
-            severity = self.rng.choice(("none", "none", "minor", "major", "serious"))
-            if shortcoming and not out:
-                severity = "minor"
+            severity = self.rng.choice(("none", "minor", "major", "serious"))
+            if not out:
+                severity = self.rng.choice(("minor", "major"))
             finding: dict[str, Any] = {
                 "area": area,
                 "severity": severity,
@@ -372,7 +375,7 @@ class Load:
             }
             if severity != "none":
                 finding["remedy"] = f"Khắc phục: {area}"
-                finding["reinspection"] = self.rng.random() < 0.3
+                finding["reinspection"] = self.rng.random() < 0.8
             out.append(finding)
         return out
 
